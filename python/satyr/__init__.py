@@ -1,0 +1,8 @@
+"""satyr: run Python work on Apache Mesos, and write Mesos frameworks in a few lines of Python.
+
+The Rust core lives in the private native module ``satyr._satyr``; this package is its typed face.
+"""
+
+from satyr._satyr import ProtocolError, SatyrError, __version__
+
+__all__ = ["ProtocolError", "SatyrError", "__version__"]

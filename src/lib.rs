@@ -1,0 +1,10 @@
+//! satyr's Rust core: the Mesos v1 protocol messages, the resource algebra and the bin-packer.
+//!
+//! Everything outside `py` is plain Rust with no PyO3; `py` holds the bindings that make up the
+//! private `satyr._satyr` extension module.
+
+pub mod error;
+pub mod proto;
+mod py;
+
+pub use error::{Error, Result};

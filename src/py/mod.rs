@@ -1,0 +1,14 @@
+//! PyO3 bindings: the private `satyr._satyr` module. Only this folder knows about Python.
+
+use pyo3::prelude::*;
+
+pub mod errors;
+
+/// The private native module behind the `satyr` package.
+#[pymodule]
+#[pyo3(name = "_satyr")]
+fn satyr_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    errors::register(m)?;
+    Ok(())
+}
