@@ -15,6 +15,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
     let fds = protox::compile(PROTOS, ["proto"])?;
     let mut config = prost_build::Config::new();
+    // BTreeMap, not HashMap: map fields (TaskInfo.limits, FrameworkInfo.offer_filters, ...)
+    // then encode in key order, so the same message always gives the same bytes.
+    config.btree_map(["."]);
     std::fs::write(
         out.join("mesos_descriptor.bin"),
         prost::Message::encode_to_vec(&fds),
