@@ -98,11 +98,13 @@ impl<E> Resources<E> {
                 continue;
             }
             if r.value.kind() != other.value.kind() {
+                let (x, y) = (
+                    r.value.kind().min(other.value.kind()),
+                    r.value.kind().max(other.value.kind()),
+                );
                 return Err(Error::ResourceKind(format!(
-                    "resource {:?} is {} in one place and {} in another",
-                    r.key.name,
-                    r.value.kind(),
-                    other.value.kind()
+                    "resource {:?} is given both as {x} and as {y}",
+                    r.key.name
                 )));
             }
             if found.is_none() && r.key == other.key {

@@ -189,7 +189,7 @@ fn kind_mismatch_is_a_kind_error() {
     assert!(matches!(err, Error::ResourceKind(_)));
     assert_eq!(
         err.to_string(),
-        "resource \"ports\" is SCALAR in one place and RANGES in another"
+        "resource \"ports\" is given both as SCALAR and as RANGES"
     );
     let a = res(vec![as_scalar]);
     let b = res(vec![role(as_ranges, "r")]);
