@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+import pickle
 from typing import Any
 
 import pytest
@@ -372,3 +373,16 @@ def test_find_turns_a_demand_into_offered_entries() -> None:
     assert native.resources_find([cpus(4.5, role="a")], offer) is None
     assert native.resources_find([cpus(1, role="b")], offer) is None
     assert native.resources_find([], offer) == []
+
+
+def test_error_classes_are_exported_and_picklable() -> None:
+    assert satyr.ResourceError is native.ResourceError
+    assert satyr.ResourceKindError is native.ResourceKindError
+    assert issubclass(satyr.ResourceError, satyr.SatyrError)
+    assert issubclass(satyr.ResourceKindError, satyr.SatyrError)
+    with pytest.raises(satyr.ResourceError) as info:
+        native.resources_sub([], [cpus(1)])
+    # Errors cross process boundaries (futures, multiprocessing) by pickling.
+    again = pickle.loads(pickle.dumps(info.value))
+    assert type(again) is satyr.ResourceError
+    assert str(again) == str(info.value)

@@ -1,36 +1,22 @@
-//! The resource algebra natives on plain-form `mesos.v1.Resource` dicts (see PLAIN_FORM.md).
-//!
-//! Each input dict becomes a [`Resource`] whose `extra` is its index in a table of the call's
-//! source dicts; each output entry is a shallow copy of its source dict with only the value
-//! (`scalar`, `ranges` or `set`) replaced, so every other field (`allocation_info`,
-//! `reservations`, `disk`, unknown keys, ...) comes back untouched.
+//! Plain-form `mesos.v1.Resource` dicts to [`ResourceKey`] + [`Value`], with errors that name
+//! the offending field (`b[1] (mem).scalar.value: scalar value -5 is negative`).
 
 use std::fmt::{Display, Write as _};
 
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyString};
 
 use crate::resources::{
-    legacy_reservations, DiskKey, Label, Range, Ranges, Reservation, ReservationType, Resource,
-    ResourceKey, Resources, Value, ValueKind,
+    legacy_reservations, DiskKey, ItemSet, Label, Quantity, Range, Ranges, Reservation,
+    ReservationType, ResourceKey, Value, ValueKind,
 };
-use crate::resources::{ItemSet, Quantity};
 use crate::Error;
-
-/// A parsed call operand: the normalized resources, `extra` indexing `Table::dicts`.
-type Parsed = Resources<usize>;
-
-/// The source dicts of one call, shared by all its operands.
-#[derive(Default)]
-struct Table<'py> {
-    dicts: Vec<Bound<'py, PyDict>>,
-}
 
 /// Where a value sits in the input (`a[0] (cpus).scalar.value`), formatted only for errors so
 /// that the happy path allocates no strings.
 #[derive(Clone, Copy)]
-enum Loc<'a> {
+pub(super) enum Loc<'a> {
     /// An argument (`a`, `b`).
     Arg(&'a str),
     /// `parent[i]`.
@@ -42,7 +28,7 @@ enum Loc<'a> {
 }
 
 impl<'a> Loc<'a> {
-    fn index(&'a self, i: usize) -> Loc<'a> {
+    pub(super) fn index(&'a self, i: usize) -> Loc<'a> {
         Loc::Index(self, i)
     }
 
@@ -63,12 +49,12 @@ impl Display for Loc<'_> {
 }
 
 /// A `ResourceError` for the input at `path`.
-fn bad(path: &Loc<'_>, msg: impl Display) -> PyErr {
+pub(super) fn bad(path: &Loc<'_>, msg: impl Display) -> PyErr {
     Error::Resource(format!("{path}: {msg}")).into()
 }
 
 /// Prefixes a core error with the input path, keeping its variant.
-fn at(path: &Loc<'_>, err: Error) -> PyErr {
+pub(super) fn at(path: &Loc<'_>, err: Error) -> PyErr {
     match err {
         Error::ResourceKind(msg) => Error::ResourceKind(format!("{path}: {msg}")),
         Error::Resource(msg) => Error::Resource(format!("{path}: {msg}")),
@@ -78,7 +64,7 @@ fn at(path: &Loc<'_>, err: Error) -> PyErr {
 }
 
 /// A short description of a Python value for error messages.
-fn describe(obj: &Bound<'_, PyAny>) -> String {
+pub(super) fn describe(obj: &Bound<'_, PyAny>) -> String {
     let repr = obj
         .repr()
         .map(|r| r.to_string())
@@ -139,7 +125,10 @@ fn as_f64(obj: &Bound<'_, PyAny>, path: &Loc<'_>) -> PyResult<f64> {
 }
 
 /// The items of a list or tuple.
-fn as_items<'py>(obj: &Bound<'py, PyAny>, path: &Loc<'_>) -> PyResult<Vec<Bound<'py, PyAny>>> {
+pub(super) fn as_items<'py>(
+    obj: &Bound<'py, PyAny>,
+    path: &Loc<'_>,
+) -> PyResult<Vec<Bound<'py, PyAny>>> {
     if obj.is_instance_of::<PyDict>() || obj.is_instance_of::<PyString>() {
         return Err(bad(path, format!("expected a list, got {}", describe(obj))));
     }
@@ -436,7 +425,10 @@ fn parse_value(fields: &Fields<'_>, kind: ValueKind, path: &Loc<'_>) -> PyResult
 }
 
 /// One plain-form `Resource` dict.
-fn parse_resource(dict: &Bound<'_, PyDict>, path: &Loc<'_>) -> PyResult<(ResourceKey, Value)> {
+pub(super) fn parse_resource(
+    dict: &Bound<'_, PyDict>,
+    path: &Loc<'_>,
+) -> PyResult<(ResourceKey, Value)> {
     let fields = Fields::gather(dict)?;
     let name = fields
         .name
@@ -490,167 +482,4 @@ fn parse_resource(dict: &Bound<'_, PyDict>, path: &Loc<'_>) -> PyResult<(Resourc
         provider_id,
     };
     Ok((key, value))
-}
-
-impl<'py> Table<'py> {
-    /// Parses and normalizes one operand (a list of Resource dicts) named `arg` in errors.
-    fn parse(&mut self, arg: &str, list: &Bound<'py, PyAny>) -> PyResult<Parsed> {
-        let arg_loc = Loc::Arg(arg);
-        let items = as_items(list, &arg_loc)?;
-        let mut entries = Vec::with_capacity(items.len());
-        for (i, item) in items.into_iter().enumerate() {
-            let path = arg_loc.index(i);
-            let dict = item.cast_into::<PyDict>().map_err(|e| {
-                bad(
-                    &path,
-                    format!(
-                        "expected a Resource dict, got {}",
-                        describe(e.into_inner().as_any())
-                    ),
-                )
-            })?;
-            let (key, value) = parse_resource(&dict, &path)?;
-            entries.push(Resource {
-                key,
-                value,
-                extra: self.dicts.len(),
-            });
-            self.dicts.push(dict);
-        }
-        Resources::from_entries(entries).map_err(|e| at(&arg_loc, e))
-    }
-
-    /// The plain-form list of `resources`: copies of their source dicts with the value replaced.
-    fn emit(&self, py: Python<'py>, resources: &Parsed) -> PyResult<Bound<'py, PyList>> {
-        let out = PyList::empty(py);
-        for r in resources.iter() {
-            let dict = self.dicts[r.extra].copy()?;
-            match &r.value {
-                Value::Scalar(q) => {
-                    let scalar = PyDict::new(py);
-                    scalar.set_item(intern!(py, "value"), q.to_f64())?;
-                    dict.set_item(intern!(py, "scalar"), scalar)?;
-                }
-                Value::Ranges(ranges) => {
-                    let list = PyList::empty(py);
-                    for range in ranges.ranges() {
-                        let item = PyDict::new(py);
-                        item.set_item(intern!(py, "begin"), range.begin)?;
-                        item.set_item(intern!(py, "end"), range.end)?;
-                        list.append(item)?;
-                    }
-                    let part = PyDict::new(py);
-                    part.set_item(intern!(py, "range"), list)?;
-                    dict.set_item(intern!(py, "ranges"), part)?;
-                }
-                Value::Set(items) => {
-                    let part = PyDict::new(py);
-                    part.set_item(intern!(py, "item"), PyList::new(py, items.items())?)?;
-                    dict.set_item(intern!(py, "set"), part)?;
-                }
-            }
-            out.append(dict)?;
-        }
-        Ok(out)
-    }
-}
-
-/// `a + b` per resource identity (scalars summed, ranges and sets united), normalized.
-#[pyfunction]
-fn resources_add<'py>(
-    py: Python<'py>,
-    a: &Bound<'py, PyAny>,
-    b: &Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyList>> {
-    let mut table = Table::default();
-    let (ra, rb) = (table.parse("a", a)?, table.parse("b", b)?);
-    table.emit(py, &ra.add(&rb)?)
-}
-
-/// `a - b` per resource identity; `ResourceError` if `b` is not contained in `a`.
-#[pyfunction]
-fn resources_sub<'py>(
-    py: Python<'py>,
-    a: &Bound<'py, PyAny>,
-    b: &Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyList>> {
-    let mut table = Table::default();
-    let (ra, rb) = (table.parse("a", a)?, table.parse("b", b)?);
-    table.emit(py, &ra.sub(&rb)?)
-}
-
-/// True when `a` fits in `b`.
-#[pyfunction]
-fn resources_contains(a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<bool> {
-    let mut table = Table::default();
-    let (ra, rb) = (table.parse("a", a)?, table.parse("b", b)?);
-    Ok(ra.contains_in(&rb)?)
-}
-
-/// True when `a` and `b` hold the same quantity of every resource (zero counts as absent).
-#[pyfunction]
-fn resources_equal(a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<bool> {
-    let mut table = Table::default();
-    let (ra, rb) = (table.parse("a", a)?, table.parse("b", b)?);
-    Ok(ra.equals(&rb))
-}
-
-/// `a` with same-identity entries merged (the first one's fields kept) and zero entries dropped.
-#[pyfunction]
-fn resources_normalize<'py>(
-    py: Python<'py>,
-    a: &Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyList>> {
-    let mut table = Table::default();
-    let ra = table.parse("a", a)?;
-    table.emit(py, &ra)
-}
-
-/// Total scalar amount of resource `name` over all roles, reservations and flags.
-#[pyfunction]
-fn resources_scalar_total(a: &Bound<'_, PyAny>, name: &str) -> PyResult<f64> {
-    let ra = Table::default().parse("a", a)?;
-    Ok(ra.scalar_total(name).to_f64())
-}
-
-/// Number of range values plus set items of resource `name` (e.g. the number of ports).
-#[pyfunction]
-fn resources_count(a: &Bound<'_, PyAny>, name: &str) -> PyResult<u64> {
-    let ra = Table::default().parse("a", a)?;
-    Ok(ra.count(name))
-}
-
-/// One int per name, in thousandths: scalar totals, 1000 per range value or set item.
-#[pyfunction]
-fn resources_to_vector(a: &Bound<'_, PyAny>, names: Vec<String>) -> PyResult<Vec<i64>> {
-    let ra = Table::default().parse("a", a)?;
-    Ok(ra.to_vector(&names))
-}
-
-/// The entries of `b` that serve demand `a` (with `b`'s fields), or None if `a` does not fit.
-#[pyfunction]
-fn resources_find<'py>(
-    py: Python<'py>,
-    a: &Bound<'py, PyAny>,
-    b: &Bound<'py, PyAny>,
-) -> PyResult<Option<Bound<'py, PyList>>> {
-    let mut table = Table::default();
-    let (ra, rb) = (table.parse("a", a)?, table.parse("b", b)?);
-    match crate::resources::find(&rb, &ra)? {
-        Some(found) => Ok(Some(table.emit(py, &found)?)),
-        None => Ok(None),
-    }
-}
-
-pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(resources_add, m)?)?;
-    m.add_function(wrap_pyfunction!(resources_sub, m)?)?;
-    m.add_function(wrap_pyfunction!(resources_contains, m)?)?;
-    m.add_function(wrap_pyfunction!(resources_equal, m)?)?;
-    m.add_function(wrap_pyfunction!(resources_normalize, m)?)?;
-    m.add_function(wrap_pyfunction!(resources_scalar_total, m)?)?;
-    m.add_function(wrap_pyfunction!(resources_count, m)?)?;
-    m.add_function(wrap_pyfunction!(resources_to_vector, m)?)?;
-    m.add_function(wrap_pyfunction!(resources_find, m)?)?;
-    Ok(())
 }
