@@ -6,9 +6,12 @@ pub enum Error {
     /// A value given by the user is not acceptable (names the problem).
     #[error("{0}")]
     InvalidArgument(String),
-    /// Resource arithmetic that does not make sense (mixing kinds, going below zero, ...).
+    /// A bad resource value, or resource arithmetic going below zero.
     #[error("{0}")]
     Resource(String),
+    /// Resource arithmetic mixing kinds (`cpus + mem`, one name with two value types).
+    #[error("{0}")]
+    ResourceKind(String),
     /// A protobuf message could not be decoded or encoded.
     #[error("protocol error: {0}")]
     Protocol(String),

@@ -6,5 +6,6 @@
 pub mod error;
 pub mod proto;
 mod py;
+pub mod resources;
 
 pub use error::{Error, Result};

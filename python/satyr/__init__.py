@@ -3,6 +3,18 @@
 The Rust core lives in the private native module ``satyr._satyr``; this package is its typed face.
 """
 
-from satyr._satyr import ProtocolError, SatyrError, __version__
+from satyr._satyr import (
+    ProtocolError,
+    ResourceError,
+    ResourceKindError,
+    SatyrError,
+    __version__,
+)
 
-__all__ = ["ProtocolError", "SatyrError", "__version__"]
+__all__ = [
+    "ProtocolError",
+    "ResourceError",
+    "ResourceKindError",
+    "SatyrError",
+    "__version__",
+]

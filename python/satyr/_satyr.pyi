@@ -1,5 +1,8 @@
 """Type stubs for the private native module ``satyr._satyr`` (hand-written, checked by stubtest)."""
 
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeAlias
+
 __version__: str
 
 class SatyrError(Exception):
@@ -7,3 +10,41 @@ class SatyrError(Exception):
 
 class ProtocolError(SatyrError):
     """A Mesos message could not be decoded or encoded."""
+
+class ResourceError(SatyrError, ValueError):
+    """A bad resource value, or resource arithmetic that would go below zero."""
+
+class ResourceKindError(SatyrError, TypeError):
+    """Resource arithmetic mixing kinds (cpus + mem, one name with two value types)."""
+
+# Resource algebra on plain-form ``mesos.v1.Resource`` dicts. Results are new lists of shallow
+# copies of the input dicts (nested dicts are shared) with only the value part replaced.
+_Resource: TypeAlias = dict[str, Any]
+_Resources: TypeAlias = Sequence[Mapping[str, Any]]
+
+def resources_add(a: _Resources, b: _Resources) -> list[_Resource]:
+    """``a + b`` per resource identity (scalars summed, ranges and sets united), normalized."""
+
+def resources_sub(a: _Resources, b: _Resources) -> list[_Resource]:
+    """``a - b`` per resource identity; ``ResourceError`` if ``b`` is not contained in ``a``."""
+
+def resources_contains(a: _Resources, b: _Resources) -> bool:
+    """True when ``a`` fits in ``b``."""
+
+def resources_equal(a: _Resources, b: _Resources) -> bool:
+    """True when ``a`` and ``b`` hold the same quantity of every resource."""
+
+def resources_normalize(a: _Resources) -> list[_Resource]:
+    """``a`` with same-identity entries merged and zero entries dropped."""
+
+def resources_scalar_total(a: _Resources, name: str) -> float:
+    """Total scalar amount of resource ``name`` over all roles, reservations and flags."""
+
+def resources_count(a: _Resources, name: str) -> int:
+    """Number of range values plus set items of resource ``name`` (e.g. ports)."""
+
+def resources_to_vector(a: _Resources, names: Sequence[str]) -> list[int]:
+    """One int per name, in thousandths: scalar totals, 1000 per range value or set item."""
+
+def resources_find(a: _Resources, b: _Resources) -> list[_Resource] | None:
+    """The entries of ``b`` that serve demand ``a`` (with ``b``'s fields), or None."""

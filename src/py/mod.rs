@@ -3,6 +3,7 @@
 use pyo3::prelude::*;
 
 pub mod errors;
+mod resources;
 
 /// The private native module behind the `satyr` package.
 #[pymodule]
@@ -10,5 +11,6 @@ pub mod errors;
 fn satyr_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     errors::register(m)?;
+    resources::register(m)?;
     Ok(())
 }
