@@ -32,6 +32,7 @@ impl From<Error> for PyErr {
             Error::InvalidArgument(msg) => PyValueError::new_err(msg),
             Error::Resource(msg) => PyTypeError::new_err(msg),
             Error::Protocol(msg) => ProtocolError::new_err(msg),
+            Error::Driver(e) => SatyrError::new_err(e.to_string()),
         }
     }
 }
