@@ -31,6 +31,8 @@ pub fn call_type(call: &Call) -> Type {
 }
 
 /// Checks a `FrameworkInfo` the way the master would, so a bad one never leaves the process.
+// `role` is deprecated in the protocol, but must still be checked against `roles`.
+#[allow(deprecated)]
 pub fn validate_framework_info(info: &m::FrameworkInfo) -> Result<(), DriverError> {
     if info.user.is_empty() {
         return Err(invalid(
@@ -84,6 +86,7 @@ pub fn validate_id(what: &str, id: &str) -> Result<(), DriverError> {
 
 /// SUBSCRIBE. With a known framework id (resubscription) both `Call.framework_id` and
 /// `framework_info.id` carry it; a `framework_info.id` that disagrees is refused.
+#[allow(deprecated)]
 pub fn subscribe(
     mut framework_info: m::FrameworkInfo,
     framework_id: Option<&m::FrameworkId>,
@@ -487,6 +490,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(deprecated)]
     fn multi_role_rules() {
         let multi = m::framework_info::Capability {
             r#type: Some(Capability::MultiRole as i32),

@@ -159,10 +159,6 @@ impl Connector {
         req.body(Full::new(body))
             .map_err(|e| DriverError::InvalidCall(format!("cannot build the request: {e}")))
     }
-
-    pub fn encoding(&self) -> Encoding {
-        self.encoding
-    }
 }
 
 /// `Basic base64(principal:secret)`.

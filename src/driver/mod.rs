@@ -5,14 +5,26 @@
 //! One actor task on the crate's runtime ([`crate::runtime`]) owns the state; users hold a
 //! [`DriverHandle`] for calls and an [`EventReceiver`] for events.
 
+mod actor;
 pub mod backoff;
+mod caller;
 pub mod calls;
 pub mod codec;
+pub mod config;
 pub mod detector;
 pub mod error;
 pub mod events;
+pub mod handle;
 pub mod http;
 pub mod master_url;
+mod reader;
 pub mod recordio;
+pub mod state;
 
+pub use config::{Credentials, DriverConfig};
 pub use error::DriverError;
+pub use events::{DriverEvent, EventReceiver, MesosEvent, RecvError, Subscribed};
+pub use handle::{start, DriverHandle};
+pub use http::{Encoding, TlsRoots};
+pub use master_url::{Endpoint, MasterSpec, Scheme};
+pub use state::DriverState;
