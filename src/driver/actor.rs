@@ -358,7 +358,7 @@ impl Actor {
                 None
             }
             Step::Handshake(Ok(h)) => self.on_handshake(h),
-            Step::Reader(ReaderMsg::Event(ev)) => self.on_event(ev),
+            Step::Reader(ReaderMsg::Event(ev)) => self.on_event(*ev),
             Step::Reader(ReaderMsg::End(e)) => {
                 self.retry(e, true);
                 None

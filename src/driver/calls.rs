@@ -496,7 +496,7 @@ mod tests {
             r#type: Some(Capability::MultiRole as i32),
         };
         let mut both = info("u", "n");
-        both.capabilities.push(multi.clone());
+        both.capabilities.push(multi);
         both.roles = vec!["a".into()];
         both.role = Some("b".into());
         assert!(subscribe(both.clone(), None, vec![]).is_err());

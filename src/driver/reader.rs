@@ -19,7 +19,7 @@ use crate::proto::mesos::scheduler::event::Type as EventType;
 const DEFAULT_HEARTBEAT: f64 = 15.0;
 
 pub(crate) enum ReaderMsg {
-    Event(MesosEvent),
+    Event(Box<MesosEvent>),
     /// The stream is over; this is why. Always the last message.
     End(DriverError),
 }
@@ -91,7 +91,7 @@ async fn read(
                     .and_then(|s| s.heartbeat_interval_seconds);
                 window = heartbeat_window(interval, settings.heartbeat_misses);
             }
-            if tx.send(ReaderMsg::Event(ev)).is_err() {
+            if tx.send(ReaderMsg::Event(Box::new(ev))).is_err() {
                 return DriverError::Stopped;
             }
         }
