@@ -35,8 +35,12 @@ fn free_port() -> u16 {
 
 impl Cluster {
     fn start() -> Cluster {
+        Self::start_with(vec![])
+    }
+
+    fn start_with(extra: Vec<(String, String)>) -> Cluster {
         let state = tempfile::tempdir().unwrap();
-        let env = vec![
+        let mut env = vec![
             ("MESOS_MASTER_PORT".to_string(), free_port().to_string()),
             ("MESOS_AGENT_PORT".to_string(), free_port().to_string()),
             (
@@ -44,6 +48,7 @@ impl Cluster {
                 state.path().display().to_string(),
             ),
         ];
+        env.extend(extra);
         let out = Command::new("bash")
             .arg(script("start-master.sh"))
             .envs(env.iter().map(|(k, v)| (k, v)))
@@ -200,4 +205,45 @@ fn real_mesos_launch_echo_hi_with_implicit_acks() {
         done.iter().any(|f| f["id"] == framework_id.value.as_str()),
         "framework not torn down: {state}"
     );
+}
+
+/// HTTP basic authentication against a master run with `--authenticate_http_frameworks`: the
+/// right secret subscribes, a wrong one gets 401, reported as a typed error and not retried.
+#[test]
+fn real_mesos_basic_authentication() {
+    let dir = tempfile::tempdir().unwrap();
+    let creds = dir.path().join("credentials.json");
+    std::fs::write(
+        &creds,
+        r#"{"credentials":[{"principal":"satyr","secret":"s3cret"}]}"#,
+    )
+    .unwrap();
+    let cluster = Cluster::start_with(vec![
+        ("MESOS_AUTHENTICATE_HTTP_FRAMEWORKS".into(), "true".into()),
+        ("MESOS_HTTP_FRAMEWORK_AUTHENTICATORS".into(), "basic".into()),
+        ("MESOS_CREDENTIALS".into(), creds.display().to_string()),
+    ]);
+    let user = std::env::var("USER").unwrap_or_else(|_| "root".into());
+    let info = m::FrameworkInfo {
+        user,
+        name: "satyr-driver-auth".into(),
+        ..Default::default()
+    };
+    for (secret, ok) in [("s3cret", true), ("wrong", false)] {
+        let mut cfg = DriverConfig::new(cluster.url.clone(), info.clone());
+        cfg.backoff_min = Duration::from_millis(100);
+        cfg.credentials = Some(driver::Credentials {
+            principal: "satyr".into(),
+            secret: secret.into(),
+        });
+        let (h, rx) = driver::start(cfg).unwrap();
+        let deadline = Instant::now() + WAIT;
+        match next(&rx, deadline) {
+            DriverEvent::Subscribed(_) if ok => h.stop_blocking(false).unwrap(),
+            DriverEvent::Stopped(Some(driver::DriverError::Unauthorized(_))) if !ok => {}
+            other => panic!("secret {secret:?}: {other:?}"),
+        }
+        let outcome = h.join_blocking(Some(WAIT)).unwrap();
+        assert_eq!(outcome.is_none(), ok, "{outcome:?}");
+    }
 }

@@ -291,6 +291,8 @@ async fn basic_auth_header_on_subscribe_and_calls() {
     // base64("principal:secret")
     let expected = "Basic cHJpbmNpcGFsOnNlY3JldA==";
     assert_eq!(s.request.header("authorization").as_deref(), Some(expected));
+    let info = &s.request.call.subscribe.as_ref().unwrap().framework_info;
+    assert_eq!(info.principal.as_deref(), Some("principal"));
     s.send(&subscribed("fw-auth", 15.0));
     next_event(&rx).await;
     h.call(calls::revive(vec![])).await.unwrap();

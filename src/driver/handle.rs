@@ -30,8 +30,22 @@ pub struct DriverHandle {
 }
 
 /// Starts a driver on the shared runtime. Bad settings (address, framework info, CA file) are
-/// reported here; everything later arrives as events.
-pub fn start(config: DriverConfig) -> Result<(DriverHandle, EventReceiver), DriverError> {
+/// reported here; everything later arrives as events. With credentials, an unset
+/// `FrameworkInfo.principal` is set to the credentials' principal.
+pub fn start(mut config: DriverConfig) -> Result<(DriverHandle, EventReceiver), DriverError> {
+    if let Some(c) = &config.credentials {
+        // The master requires FrameworkInfo.principal to match the authenticated principal.
+        match &config.framework_info.principal {
+            None => config.framework_info.principal = Some(c.principal.clone()),
+            Some(p) if *p != c.principal => {
+                return Err(DriverError::InvalidCall(format!(
+                    "FrameworkInfo.principal {p:?} differs from the credentials' principal {:?}",
+                    c.principal
+                )))
+            }
+            Some(_) => {}
+        }
+    }
     calls::subscribe(
         config.framework_info.clone(),
         None,

@@ -371,7 +371,7 @@ mod tests {
     }
 
     #[test]
-    fn zk_forms() {
+    fn case_21_zk_url_parsing() {
         let MasterSpec::ZooKeeper(zk) = parse("zk://u:p@h1:2181,h2:2181/mesos/sub").unwrap() else {
             panic!()
         };
@@ -395,7 +395,7 @@ mod tests {
     }
 
     #[test]
-    fn zk_errors() {
+    fn case_21_zk_url_errors() {
         for bad in [
             "zk://h1:2181/",
             "zk://h1:2181",

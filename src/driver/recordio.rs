@@ -136,7 +136,7 @@ mod tests {
     }
 
     #[test]
-    fn byte_by_byte_then_many_in_one_chunk() {
+    fn case_01_byte_by_byte_then_many_in_one_chunk() {
         let mut wire = encode(b"hello world");
         let mut d = Decoder::new(1024);
         let mut got = vec![];
@@ -154,7 +154,7 @@ mod tests {
     }
 
     #[test]
-    fn size_line_split_at_chunk_boundary() {
+    fn case_02_size_line_split_at_chunk_boundary() {
         let mut d = Decoder::new(1024);
         d.push(b"2");
         assert_eq!(d.next_record().unwrap(), None);
@@ -170,7 +170,7 @@ mod tests {
     }
 
     #[test]
-    fn malformed_sizes_are_errors() {
+    fn case_03_malformed_sizes_are_errors() {
         for bad in [&b"abc\n"[..], b"12a\n", b"\n", b"-1\n", b"1 \n"] {
             let mut d = Decoder::new(1024);
             d.push(bad);
@@ -192,7 +192,7 @@ mod tests {
     }
 
     #[test]
-    fn oversized_frame_is_refused_before_its_bytes_arrive() {
+    fn case_04_oversized_frame_is_refused_before_its_bytes_arrive() {
         let mut d = Decoder::new(10);
         d.push(b"11\n");
         assert_eq!(

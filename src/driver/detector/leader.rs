@@ -151,7 +151,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn smallest_sequence_wins_numerically_across_labels() {
+    fn case_20_smallest_sequence_wins_numerically_across_labels() {
         let children = [
             "log_replicas",
             "json.info_0000000012",
