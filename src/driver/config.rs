@@ -34,8 +34,10 @@ pub struct DriverConfig {
     pub framework_info: FrameworkInfo,
     /// Roles whose offers are suppressed from the start.
     pub suppressed_roles: Vec<String>,
-    /// Acknowledge every status update that has a uuid as soon as it is received (default).
-    /// When false, the user calls `acknowledge(status)`.
+    /// Acknowledge every task status update that has a uuid as soon as the driver receives it
+    /// (default), before the user has seen it; updates without a uuid are never acknowledged.
+    /// When false, the user calls `acknowledge(status)` after processing. Operation status
+    /// updates are always acknowledged explicitly (`calls::acknowledge_operation_status`).
     pub implicit_acknowledgements: bool,
     /// Protobuf (default) or JSON on the wire.
     pub encoding: Encoding,

@@ -130,37 +130,54 @@ impl DriverHandle {
         })
     }
 
-    async fn wait(rx: Pending) -> Result<(), DriverError> {
-        rx.await.unwrap_or(Err(DriverError::Stopped))
+    /// The error for a call whose reply was dropped: the driver stopped, or the subscription
+    /// ended (and its unsent calls with it) before the call went out.
+    fn dropped(&self) -> DriverError {
+        if self.state() == DriverState::Stopped {
+            DriverError::Stopped
+        } else {
+            DriverError::SubscriptionLost("the subscription ended before the call was sent".into())
+        }
     }
 
-    fn wait_blocking(rx: Pending) -> Result<(), DriverError> {
-        rx.blocking_recv().unwrap_or(Err(DriverError::Stopped))
+    async fn wait(&self, rx: Pending) -> Result<(), DriverError> {
+        match rx.await {
+            Ok(result) => result,
+            Err(_) => Err(self.dropped()),
+        }
+    }
+
+    fn wait_blocking(&self, rx: Pending) -> Result<(), DriverError> {
+        match rx.blocking_recv() {
+            Ok(result) => result,
+            Err(_) => Err(self.dropped()),
+        }
     }
 
     /// Sends a call (built with [`calls`]) and waits for the master's 202. Refused locally,
     /// with nothing sent, when not subscribed, when an ACCEPT names an offer the driver does
     /// not hold, or when the call is malformed.
     pub async fn call(&self, call: Call) -> Result<(), DriverError> {
-        Self::wait(self.submit(Self::call_command(call)?)?).await
+        self.wait(self.submit(Self::call_command(call)?)?).await
     }
 
     /// Blocking [`call`](Self::call).
     pub fn call_blocking(&self, call: Call) -> Result<(), DriverError> {
-        Self::wait_blocking(self.submit(Self::call_command(call)?)?)
+        self.wait_blocking(self.submit(Self::call_command(call)?)?)
     }
 
     /// Acknowledges a status update (explicit mode). A status without a uuid is refused with
     /// [`DriverError::NoUuid`] and nothing is sent; in implicit mode this is a no-op.
     pub async fn acknowledge(&self, status: &TaskStatus) -> Result<(), DriverError> {
         let status = Box::new(status.clone());
-        Self::wait(self.submit(|reply| Command::Acknowledge { status, reply })?).await
+        self.wait(self.submit(|reply| Command::Acknowledge { status, reply })?)
+            .await
     }
 
     /// Blocking [`acknowledge`](Self::acknowledge).
     pub fn acknowledge_blocking(&self, status: &TaskStatus) -> Result<(), DriverError> {
         let status = Box::new(status.clone());
-        Self::wait_blocking(self.submit(|reply| Command::Acknowledge { status, reply })?)
+        self.wait_blocking(self.submit(|reply| Command::Acknowledge { status, reply })?)
     }
 
     /// Stops the driver. Without failover the framework is torn down first (TEARDOWN: its
@@ -169,7 +186,7 @@ impl DriverHandle {
     pub async fn stop(&self, failover: bool) -> Result<(), DriverError> {
         let rx = self.submit(|reply| Command::Stop { failover, reply });
         match rx {
-            Ok(rx) => Self::wait(rx).await,
+            Ok(rx) => self.wait(rx).await,
             Err(_) => Ok(()), // already stopped
         }
     }
@@ -177,7 +194,7 @@ impl DriverHandle {
     /// Blocking [`stop`](Self::stop).
     pub fn stop_blocking(&self, failover: bool) -> Result<(), DriverError> {
         match self.submit(|reply| Command::Stop { failover, reply }) {
-            Ok(rx) => Self::wait_blocking(rx),
+            Ok(rx) => self.wait_blocking(rx),
             Err(_) => Ok(()),
         }
     }
