@@ -15,6 +15,9 @@ pub enum Error {
     /// A protobuf message could not be decoded or encoded.
     #[error("protocol error: {0}")]
     Protocol(String),
+    /// The scheduler driver failed (connection, stream, master error, local call check).
+    #[error(transparent)]
+    Driver(#[from] crate::driver::DriverError),
 }
 
 /// Shorthand for results with [`Error`].

@@ -3,9 +3,11 @@
 //! Everything outside `py` is plain Rust with no PyO3; `py` holds the bindings that make up the
 //! private `satyr._satyr` extension module.
 
+pub mod driver;
 pub mod error;
 pub mod proto;
 mod py;
 pub mod resources;
+pub mod runtime;
 
 pub use error::{Error, Result};

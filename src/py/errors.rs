@@ -92,6 +92,7 @@ impl From<Error> for PyErr {
                 Err(e) => e,
             }),
             Error::Protocol(msg) => ProtocolError::new_err(msg),
+            Error::Driver(e) => SatyrError::new_err(e.to_string()),
         }
     }
 }

@@ -1,0 +1,113 @@
+//! The subscription stream reader: RecordIO records in, decoded events out, with the heartbeat
+//! watchdog (any bytes count as life; nothing for `misses x heartbeat_interval` ends the stream).
+
+use std::time::Duration;
+
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::codec;
+use super::error::DriverError;
+use super::events::MesosEvent;
+use super::http::{Connection, Encoding};
+use super::recordio::Decoder;
+use crate::proto::mesos::scheduler::event::Type as EventType;
+
+/// The master's fixed heartbeat interval, used when SUBSCRIBED does not say.
+const DEFAULT_HEARTBEAT: f64 = 15.0;
+
+pub(crate) enum ReaderMsg {
+    Event(Box<MesosEvent>),
+    /// The stream is over; this is why. Always the last message.
+    End(DriverError),
+}
+
+pub(crate) struct ReaderSettings {
+    pub encoding: Encoding,
+    pub max_frame: usize,
+    /// Liveness window until SUBSCRIBED arrives.
+    pub first_timeout: Duration,
+    pub heartbeat_misses: u32,
+}
+
+/// Reads `body` until it ends or fails. Owns `conn`, so aborting the task closes the socket.
+pub(crate) fn spawn(
+    conn: Connection,
+    body: Incoming,
+    settings: ReaderSettings,
+    tx: mpsc::UnboundedSender<ReaderMsg>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let why = read(body, &settings, &tx).await;
+        let _ = tx.send(ReaderMsg::End(why));
+        drop(conn);
+    })
+}
+
+fn heartbeat_window(interval: Option<f64>, misses: u32) -> Duration {
+    let secs = interval
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .unwrap_or(DEFAULT_HEARTBEAT);
+    Duration::try_from_secs_f64(secs * f64::from(misses.max(1))).unwrap_or(Duration::from_secs(75))
+}
+
+async fn read(
+    mut body: Incoming,
+    settings: &ReaderSettings,
+    tx: &mpsc::UnboundedSender<ReaderMsg>,
+) -> DriverError {
+    let mut decoder = Decoder::new(settings.max_frame);
+    let mut window = settings.first_timeout;
+    loop {
+        let frame = match tokio::time::timeout(window, body.frame()).await {
+            Err(_) => return DriverError::HeartbeatTimeout(window),
+            Ok(None) if decoder.is_idle() => return DriverError::StreamClosed,
+            Ok(None) => return DriverError::Stream("stream ended inside a record".into()),
+            Ok(Some(Err(e))) => return DriverError::Stream(format!("reading the stream: {e}")),
+            Ok(Some(Ok(frame))) => frame,
+        };
+        let Ok(data) = frame.into_data() else {
+            continue; // trailers carry nothing for us
+        };
+        decoder.push(&data);
+        loop {
+            let record = match decoder.next_record() {
+                Ok(Some(r)) => r,
+                Ok(None) => break,
+                Err(e) => return e,
+            };
+            let (event, raw) = match codec::decode_event(record, settings.encoding) {
+                Ok(x) => x,
+                Err(e) => return e,
+            };
+            let ev = MesosEvent::new(event, raw);
+            if ev.event_type == EventType::Subscribed {
+                let interval = ev
+                    .event
+                    .subscribed
+                    .as_ref()
+                    .and_then(|s| s.heartbeat_interval_seconds);
+                window = heartbeat_window(interval, settings.heartbeat_misses);
+            }
+            if tx.send(ReaderMsg::Event(Box::new(ev))).is_err() {
+                return DriverError::Stopped;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_scales_with_the_interval() {
+        assert_eq!(heartbeat_window(Some(15.0), 5), Duration::from_secs(75));
+        assert_eq!(heartbeat_window(Some(0.1), 5), Duration::from_millis(500));
+        assert_eq!(heartbeat_window(None, 5), Duration::from_secs(75));
+        assert_eq!(heartbeat_window(Some(f64::NAN), 2), Duration::from_secs(30));
+        assert_eq!(heartbeat_window(Some(-1.0), 0), Duration::from_secs(15));
+    }
+}
