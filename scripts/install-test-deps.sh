@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 if command -v apt-get >/dev/null; then
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends curl ca-certificates g++ >/dev/null
+  # zookeeper: the real ZooKeeper for zk:// detection tests; openssl: test certificates for https.
+  apt-get install -y -qq --no-install-recommends curl ca-certificates g++ zookeeper openssl >/dev/null
 fi
 SKIP_APT=${SKIP_APT:-0} bash tests/realmesos/setup.sh
 python3 -m pip install -q --disable-pip-version-check -e '.[test]'
