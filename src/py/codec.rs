@@ -2,6 +2,8 @@
 //! Converts the codec's neutral [`Value`] tree to and from Python objects; the protobuf work itself
 //! runs without the GIL when the input is large.
 
+use std::collections::HashMap;
+
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{
@@ -19,12 +21,14 @@ const DETACH_NODES: usize = 1024;
 #[pyfunction]
 fn decode<'py>(py: Python<'py>, type_name: &str, data: &[u8]) -> PyResult<Bound<'py, PyAny>> {
     let desc = codec::message_descriptor(type_name)?;
-    let value = if data.len() >= DETACH_BYTES {
-        py.detach(|| codec::decode_message(&desc, data))?
-    } else {
-        codec::decode_message(&desc, data)?
-    };
-    to_py(py, &value)
+    if data.len() < DETACH_BYTES {
+        return to_py(py, &codec::decode_message(&desc, data)?);
+    }
+    let value = py.detach(|| codec::decode_message(&desc, data))?;
+    let out = to_py(py, &value);
+    // Freeing a large tree takes a while too: let other threads have the GIL meanwhile.
+    py.detach(move || drop(value));
+    out
 }
 
 /// Encodes the plain form `plain` of the message `type_name` to protobuf bytes.
@@ -85,33 +89,57 @@ fn message_schema(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
 }
 
 fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match value {
-        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-        Value::Int(i) => i.into_pyobject(py)?.into_any(),
-        Value::Float(f) => PyFloat::new(py, *f).into_any(),
-        Value::Str(s) => PyString::new(py, s).into_any(),
-        Value::Bytes(b) => PyBytes::new(py, b).into_any(),
-        Value::List(items) => {
-            let list = PyList::empty(py);
-            for item in items {
-                list.append(to_py(py, item)?)?;
+    ToPy {
+        py,
+        keys: HashMap::new(),
+    }
+    .convert(value)
+}
+
+/// Tree -> Python objects. Field names repeat across thousands of messages: each is made (and
+/// interned, so attribute lookups compare by identity) once per call.
+struct ToPy<'a, 'py> {
+    py: Python<'py>,
+    keys: HashMap<&'a str, Bound<'py, PyString>>,
+}
+
+impl<'a, 'py> ToPy<'a, 'py> {
+    fn convert(&mut self, value: &'a Value) -> PyResult<Bound<'py, PyAny>> {
+        let py = self.py;
+        Ok(match value {
+            Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+            Value::Int(i) => match i64::try_from(*i) {
+                Ok(small) => small.into_pyobject(py)?.into_any(),
+                Err(_) => i.into_pyobject(py)?.into_any(),
+            },
+            Value::Float(f) => PyFloat::new(py, *f).into_any(),
+            Value::Str(s) => PyString::new(py, s).into_any(),
+            Value::Bytes(b) => PyBytes::new(py, b).into_any(),
+            Value::List(items) => {
+                let converted = items
+                    .iter()
+                    .map(|item| self.convert(item))
+                    .collect::<PyResult<Vec<_>>>()?;
+                PyList::new(py, converted)?.into_any()
             }
-            list.into_any()
-        }
-        Value::Dict(entries) => {
-            let dict = PyDict::new(py);
-            for (k, v) in entries {
-                // Field names repeat across thousands of messages: interned keys are shared and
-                // compare by identity in attribute lookups.
-                let key = match k {
-                    Value::Str(s) => PyString::intern(py, s).into_any(),
-                    other => to_py(py, other)?,
-                };
-                dict.set_item(key, to_py(py, v)?)?;
+            Value::Dict(entries) => {
+                let dict = PyDict::new(py);
+                for (k, v) in entries {
+                    let key = match k {
+                        Value::Str(s) => self
+                            .keys
+                            .entry(s.as_str())
+                            .or_insert_with(|| PyString::intern(py, s))
+                            .clone()
+                            .into_any(),
+                        other => self.convert(other)?,
+                    };
+                    dict.set_item(key, self.convert(v)?)?;
+                }
+                dict.into_any()
             }
-            dict.into_any()
-        }
-    })
+        })
+    }
 }
 
 /// Python plain form -> value tree; `path` names where a bad object sits (`TaskInfo.resources[0]`).

@@ -434,7 +434,12 @@ class Message:
         return value is not _MISSING and not _is_empty(value)
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name in self._info.fields and self.has_field(name)
+        if not isinstance(name, str):
+            return False
+        try:
+            return self.has_field(name)
+        except AttributeError:
+            return False
 
     def clear_field(self, name: str) -> None:
         """Unset the field ``name``."""

@@ -656,6 +656,7 @@ class AgentInfo(Message):
         RepeatedField[_c.Attribute], Iterable[_c.Attribute | Mapping[str, Any]] | None
     ]
     id: Field[_c.AgentID, _c.AgentID | Mapping[str, Any] | str | None]
+    checkpoint: Field[bool, bool | None]
     port: Field[int, int | None]
     domain: Field[_c.DomainInfo, _c.DomainInfo | Mapping[str, Any] | None]
 

@@ -70,7 +70,12 @@ class RepeatedField(MutableSequence[T]):
 
     def insert(self, index: int, value: Any) -> None:
         """Insert ``value`` (converted like the field's values) before ``index``."""
-        self._items.insert(index, self._owner._convert_item(self._field, value, self._where()))
+        position = range(len(self._items) + 1)[
+            max(-len(self._items) - 1, min(index, len(self._items)))
+        ]
+        self._items.insert(
+            position, self._owner._convert_item(self._field, value, self._where(position))
+        )
         self._owner._touch()
 
     def sort(self, *, key: Any = None, reverse: bool = False) -> None:

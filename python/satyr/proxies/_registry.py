@@ -4,11 +4,11 @@ whose template it matches.
 
 Priority, highest first: classes with a template (their own ``proto`` or an inherited one) before
 classes without; then deeper subclasses before their parents; then the most recently defined. A
-template matches a message when every field set in the template matches the message's field: a
-scalar or enum is equal (an unset field reads as its default), a message field matches
-recursively, and every item of a repeated template field is matched by some item of the
-message's field (so extra labels do not break the match). A class without a template matches every
-message of its type (by class)."""
+template matches a message when every field set in the template is set in the message too and
+matches: a scalar or enum is equal, a message field matches recursively, every item of a repeated
+template field is matched by some item of the message's field (so extra labels do not break the
+match), every key of a map is there with a matching value. A class without a template matches
+every message of its type (by class)."""
 
 from __future__ import annotations
 
@@ -67,7 +67,27 @@ def template_of(cls: type[Message], proto: Any) -> dict[str, Any]:
         return proto._plain(copy=True, skip_auto=True)
     if isinstance(proto, Mapping):
         return from_mapping(base_class(cls._info), proto)._plain(copy=True)
-    raise TypeError(f"{cls.__name__}.proto must be a message or a dict, not {type(proto).__name__}")
+    if hasattr(proto, "SerializeToString") and hasattr(proto, "DESCRIPTOR"):
+        # A protobuf-library message (satyr 0.2.1 used mesos_pb2 ones): same wire format.
+        from satyr import _satyr
+
+        return _satyr.decode(cls.type_name, proto.SerializeToString())
+    raise TypeError(
+        f"{cls.__name__}.proto must be a {cls.type_name} message or a dict,"
+        f" not {type(proto).__name__}"
+    )
+
+
+def snapshot() -> Any:
+    """The registry's state, for :func:`restore` (tests define throwaway subclasses)."""
+    return {name: list(classes) for name, classes in _by_type.items()}
+
+
+def restore(state: Any) -> None:
+    """Forget every class registered since :func:`snapshot` returned ``state``."""
+    _by_type.clear()
+    _by_type.update({name: list(classes) for name, classes in state.items()})
+    _dispatch.clear()
 
 
 def _candidates(cls: type[Message]) -> list[type[Message]]:
@@ -131,9 +151,11 @@ def matches(data: Mapping[str, Any], template: Mapping[str, Any], info: MessageI
         if field is None:
             continue  # unknown fields are not part of matching
         value = data.get(name, _MISSING)
+        if value is _MISSING:
+            return False
         sub = field.message_type
         if field.is_repeated:
-            items = () if value is _MISSING else _items_of(value)
+            items = _items_of(value)
             for want in expected:
                 if sub is not None:
                     if not any(matches(_data_of(item), want, sub) for item in items):
@@ -141,7 +163,7 @@ def matches(data: Mapping[str, Any], template: Mapping[str, Any], info: MessageI
                 elif want not in items:
                     return False
         elif field.is_map:
-            entries = {} if value is _MISSING else _items_of(value)
+            entries = _items_of(value)
             for key, want in expected.items():
                 if key not in entries:
                     return False
@@ -152,9 +174,9 @@ def matches(data: Mapping[str, Any], template: Mapping[str, Any], info: MessageI
                 elif got != want:
                     return False
         elif sub is not None:
-            if not matches({} if value is _MISSING else _data_of(value), expected, sub):
+            if not matches(_data_of(value), expected, sub):
                 return False
-        elif (field.default if value is _MISSING else value) != expected:
+        elif value != expected:
             return False
     return True
 
