@@ -479,8 +479,10 @@ class Message:
 
     @classmethod
     def from_plain(cls: type[M], plain: Mapping[str, Any]) -> M:
-        """A proxy over a plain form (taken as is, not copied), of the most specific registered
-        subclass of ``cls`` whose template matches. Runs no ``__init__`` (invents no ids)."""
+        """A proxy over a plain form, of the most specific registered subclass of ``cls`` whose
+        template matches. Runs no ``__init__`` (invents no ids). The dict is not copied: it becomes
+        the proxy's storage (sub-messages are replaced by proxies as they are read), so hand over
+        a fresh one, e.g. ``from_plain(other.to_plain())``."""
         data = plain if type(plain) is dict else dict(plain)
         return _registry.from_plain(cls, data)
 
