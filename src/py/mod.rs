@@ -2,6 +2,7 @@
 
 use pyo3::prelude::*;
 
+pub mod codec;
 pub mod errors;
 mod resources;
 
@@ -12,5 +13,6 @@ fn satyr_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     errors::register(m)?;
     resources::register(m)?;
+    codec::register(m)?;
     Ok(())
 }

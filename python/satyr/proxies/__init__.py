@@ -1,0 +1,1 @@
+"""Python proxies of the Mesos messages (see :mod:`satyr.proxies.messages`)."""
