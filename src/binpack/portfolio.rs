@@ -43,7 +43,7 @@ pub fn best(
     for &method in methods {
         let packing = pack(method, problem, Some(weights))?;
         let rank = (packing.skipped(), packing.bins_used());
-        if winner.as_ref().is_none_or(|w| rank < w.2) {
+        if winner.as_ref().map_or(true, |w| rank < w.2) {
             winner = Some((method, packing, rank));
         }
     }

@@ -64,7 +64,7 @@ pub fn mr(problem: &Problem, weights: &Weights) -> Packing {
         // Python's max(): the first of equal maxima.
         let mut best: Option<usize> = None;
         for (b, &wb) in w.iter().enumerate() {
-            if best.is_none_or(|x| wb > w[x]) {
+            if best.map_or(true, |x| wb > w[x]) {
                 best = Some(b);
             }
         }

@@ -97,7 +97,7 @@ pub fn bfd_l2(problem: &Problem) -> Packing {
                     v * v
                 })
                 .sum();
-            if best.is_none_or(|(_, n)| norm < n) {
+            if best.map_or(true, |(_, n)| norm < n) {
                 best = Some((b, norm));
             }
         });
@@ -149,7 +149,7 @@ pub fn bin_centric(problem: &Problem, score: Score) -> Packing {
                         .map(|(x, r)| (r - x) * (r - x))
                         .sum::<f64>(),
                 };
-                if best.is_none_or(|(_, v)| value > v) {
+                if best.map_or(true, |(_, v)| value > v) {
                     best = Some((pos, value));
                 }
             }

@@ -2,6 +2,7 @@
 
 use pyo3::prelude::*;
 
+pub mod binpack;
 pub mod errors;
 
 /// The private native module behind the `satyr` package.
@@ -10,5 +11,6 @@ pub mod errors;
 fn satyr_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     errors::register(m)?;
+    binpack::register(m)?;
     Ok(())
 }
