@@ -8,6 +8,7 @@
 //!
 //! Quantities are fixed-point thousandths (Mesos scalars), see [`problem`].
 
+mod best_fit;
 mod fit_tree;
 pub mod portfolio;
 pub mod problem;

@@ -281,6 +281,26 @@ fn fast_paths_match_reference_implementations() {
 }
 
 #[test]
+fn real_ties_are_broken_like_satyr_floats() {
+    // Small integer capacities and zero-ish demands: many candidates tie in real arithmetic
+    // with different leftovers, so satyr's float rounding decides (the exact path).
+    let mut rng = Lcg(3);
+    for round in 0..200 {
+        let dims = 2 + round % 2;
+        let bins: Vec<i64> = (0..24 * dims).map(|_| rng.next(7) as i64 * 1000).collect();
+        let items: Vec<i64> = (0..30 * dims).map(|_| rng.next(2) as i64 * 1000).collect();
+        let p = Problem::new(
+            Vectors::new(dims, items).unwrap(),
+            Vectors::new(dims, bins).unwrap(),
+        )
+        .unwrap();
+        let w = Weights::new((0..dims).map(|a| (a, 1.0)).collect(), dims).unwrap();
+        let identity: Vec<usize> = (0..p.item_count()).collect();
+        assert_eq!(satyr::bf(&p, &w).assignment, naive_bf(&p, &w, &identity));
+    }
+}
+
+#[test]
 fn decreasing_order_is_stable() {
     // Equal weights keep input order, like Python's sorted(reverse=True).
     let items = Vectors::from_f64(1, &[1.0, 2.0, 1.0, 2.0, 1.0]).unwrap();

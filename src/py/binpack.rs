@@ -28,7 +28,10 @@ fn read_rows(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Rows> {
         }
         let (rows, dims) = (buf.shape()[0], buf.shape()[1]);
         let values = buf.to_vec(obj.py())?;
-        return Ok(Rows { dims: (rows > 0).then_some(dims), values });
+        return Ok(Rows {
+            dims: (rows > 0).then_some(dims),
+            values,
+        });
     }
     let rows: Vec<Vec<f64>> = obj.extract().map_err(|_| {
         Error::InvalidArgument(format!("{what}: expected a sequence of numeric vectors"))
@@ -94,8 +97,11 @@ fn binpack_pack(
 ) -> PyResult<Placement> {
     let method = Method::from_name(method)?;
     let problem = problem(items, capacities, max_dim(&weights))?;
-    let weights = self::weights(weights, problem.dims())?
-        .or_else(|| method.uses_weights().then(|| Weights::uniform(problem.dims())));
+    let weights = self::weights(weights, problem.dims())?.or_else(|| {
+        method
+            .uses_weights()
+            .then(|| Weights::uniform(problem.dims()))
+    });
     let Packing { assignment, order } =
         py.detach(|| binpack::pack(method, &problem, weights.as_ref()))?;
     Ok((assignment, order))
@@ -111,7 +117,10 @@ fn binpack_best(
     capacities: &Bound<'_, PyAny>,
     weights: Option<Vec<(usize, f64)>>,
 ) -> PyResult<(&'static str, Placement)> {
-    let methods = methods.iter().map(|m| Method::from_name(m)).collect::<Result<Vec<_>, _>>()?;
+    let methods = methods
+        .iter()
+        .map(|m| Method::from_name(m))
+        .collect::<Result<Vec<_>, _>>()?;
     let problem = problem(items, capacities, max_dim(&weights))?;
     let weights = self::weights(weights, problem.dims())?;
     let (method, Packing { assignment, order }) =
@@ -123,10 +132,17 @@ fn binpack_best(
 #[pyfunction]
 fn binpack_weight(rows: &Bound<'_, PyAny>, weights: Vec<(usize, f64)>) -> PyResult<Vec<f64>> {
     let rows = read_rows(rows, "items")?;
-    let dims = rows.dims.unwrap_or(1).max(weights.iter().map(|t| t.0 + 1).max().unwrap_or(0));
+    let dims = rows
+        .dims
+        .unwrap_or(1)
+        .max(weights.iter().map(|t| t.0 + 1).max().unwrap_or(0));
     let vectors = Vectors::from_f64(dims, &rows.values)?;
     let weights = Weights::new(weights, dims)?;
-    Ok(binpack::weight::weigh(vectors.data(), dims, weights.terms()))
+    Ok(binpack::weight::weigh(
+        vectors.data(),
+        dims,
+        weights.terms(),
+    ))
 }
 
 /// Names of every heuristic, in the portfolio's tie-breaking order.
