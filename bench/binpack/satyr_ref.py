@@ -78,9 +78,9 @@ class Res:
     def _cmp(self, other: Res) -> int:
         a = (self.cpus, self.mem, self.disk)
         b = (other.cpus, other.mem, other.disk)
-        if all(x < y for x, y in zip(a, b)):
+        if all(x < y for x, y in zip(a, b, strict=True)):
             return -1
-        if any(x > y for x, y in zip(a, b)):
+        if any(x > y for x, y in zip(a, b, strict=True)):
             return 1
         return 0
 

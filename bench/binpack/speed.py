@@ -8,10 +8,10 @@ import random
 import time
 import types
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from satyr import binpack
-
 from satyr_ref import Res
 
 SATYR_METHODS = ("ff", "ffd", "mr", "bf", "bfd")
@@ -68,11 +68,11 @@ def compare(satyr: types.ModuleType, offers: int = 100, tasks: int = 1000) -> bo
     print(head)
     all_same = True
     for method, w in runs:
-        t_satyr, ref = best_time(lambda: getattr(satyr, method)(items, targets, **w), 1)
-        t_obj, ours = best_time(lambda: binpack.solve(method, items, targets, **w), 3)
+        t_satyr, ref = best_time(partial(getattr(satyr, method), items, targets, **w), 1)
+        t_obj, ours = best_time(partial(binpack.solve, method, items, targets, **w), 3)
         weights = [w.get("cpus", 0), w.get("mem", 0), w.get("disk", 0)] if w else None
         # Timing only: the array API sums weight terms in dimension order, not keyword order.
-        t_arr, arr = best_time(lambda: binpack.pack(method, rows, caps, weights), 5)
+        t_arr, _ = best_time(partial(binpack.pack, method, rows, caps, weights), 5)
         same = decisions(ref) == decisions(ours)
         all_same &= same
         n = placed(ref)
@@ -115,7 +115,7 @@ def throughput(offers: int = 1000, tasks: int = 10_000) -> bool:
     ok = True
     for method in binpack.METHODS:
         repeat = 5 if method in TARGETS else 1
-        secs, assignment = best_time(lambda: binpack.pack(method, items, caps), repeat)
+        secs, assignment = best_time(partial(binpack.pack, method, items, caps), repeat)
         n = sum(1 for b in assignment if b is not None)
         rate = n / secs
         target = TARGETS.get(method)
