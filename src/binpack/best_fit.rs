@@ -7,220 +7,315 @@
 //! evaluated only when candidates with different leftovers come within a rigorous rounding
 //! bound of the minimum key.
 //!
-//! Capacities are also kept column by column as `f64` (integers up to 2^50, so exact), which
-//! lets the per-bin passes run as straight vector loops.
+//! Bins with equal remaining capacity behave alike (same fit, same key, same leftover), so
+//! they are kept as one group: a scan visits each distinct capacity once, and the first bin of
+//! a group stands for it (satyr's `min()` returns the first of equal weights). Clusters of
+//! identical agents, and the still-empty bins of any packing, collapse this way.
+
+use std::collections::{BTreeSet, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::problem::{to_float, Problem};
 use super::weight::{share, Weights};
-
-/// Above this, sums of integer-valued `f64`s may round; they are redone in integers.
-const EXACT_F64: f64 = 9_007_199_254_740_992.0; // 2^53
-
-/// Lanes of the manual reductions (independent accumulators the compiler can vectorise).
-const LANES: usize = 4;
 
 pub struct BestFit<'a> {
     dims: usize,
     bins: usize,
     /// Remaining capacities, row-major (exact).
     caps: Vec<i64>,
-    /// The same, column-major as `f64`.
-    cols: Vec<f64>,
     /// `(dimension, k)` in satyr's summation order.
     terms: &'a [(usize, f64)],
-    /// Largest capacity of every weighted dimension (bounds every remaining capacity).
+    /// The cheap key's factor per dimension (terms on one dimension add up).
+    coef: Vec<f64>,
+    /// Largest capacity per dimension (bounds every remaining capacity).
     tops: Vec<f64>,
     magnitude: f64,
-    // Scratch, one entry per bin or per term.
-    mask: Vec<f64>,
+    groups: Groups,
+    /// Capacity totals fit in `i64` (they do unless quantities are astronomically large).
+    narrow: bool,
+    // Scratch.
+    fit: Vec<bool>,
     keys: Vec<f64>,
-    coef: Vec<f64>,
+    near: Vec<usize>,
+    totals: Vec<i128>,
+    narrow_totals: Vec<i64>,
+}
+
+/// A multiply-rotate hasher for the integer rows (SipHash's DoS resistance is not needed:
+/// the keys are capacities, and a collision only costs time).
+#[derive(Default)]
+struct RowHasher(u64);
+
+impl Hasher for RowHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_i64(&mut self, v: i64) {
+        self.write_u64(v as u64);
+    }
+
+    fn write_usize(&mut self, v: usize) {
+        self.write_u64(v as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Bins grouped by equal remaining capacity. Slots of emptied groups are reused; an unused
+/// slot has capacity -1 everywhere, so nothing fits it.
+struct Groups {
+    dims: usize,
+    rows: Vec<i64>,
+    counts: Vec<i64>,
+    /// Lowest bin index of each group.
+    firsts: Vec<usize>,
+    members: Vec<BTreeSet<usize>>,
+    slot_of: Vec<usize>,
+    index: HashMap<Vec<i64>, usize, BuildHasherDefault<RowHasher>>,
+    free: Vec<usize>,
+}
+
+impl Groups {
+    fn new(caps: &[i64], dims: usize, bins: usize) -> Self {
+        let mut groups = Self {
+            dims,
+            rows: Vec::new(),
+            counts: Vec::new(),
+            firsts: Vec::new(),
+            members: Vec::new(),
+            slot_of: vec![0; bins],
+            index: HashMap::default(),
+            free: Vec::new(),
+        };
+        for b in 0..bins {
+            groups.insert(b, &caps[b * dims..(b + 1) * dims]);
+        }
+        groups
+    }
+
+    fn slots(&self) -> usize {
+        self.counts.len()
+    }
+
+    fn row(&self, slot: usize) -> &[i64] {
+        &self.rows[slot * self.dims..(slot + 1) * self.dims]
+    }
+
+    fn insert(&mut self, bin: usize, row: &[i64]) {
+        let slot = match self.index.get(row) {
+            Some(&slot) => slot,
+            None => {
+                let slot = self.free.pop().unwrap_or_else(|| {
+                    self.rows.resize(self.rows.len() + self.dims, -1);
+                    self.counts.push(0);
+                    self.firsts.push(usize::MAX);
+                    self.members.push(BTreeSet::new());
+                    self.counts.len() - 1
+                });
+                self.rows[slot * self.dims..(slot + 1) * self.dims].copy_from_slice(row);
+                self.firsts[slot] = usize::MAX;
+                self.index.insert(row.to_vec(), slot);
+                slot
+            }
+        };
+        self.members[slot].insert(bin);
+        self.counts[slot] += 1;
+        self.firsts[slot] = self.firsts[slot].min(bin);
+        self.slot_of[bin] = slot;
+    }
+
+    fn remove(&mut self, bin: usize) {
+        let slot = self.slot_of[bin];
+        self.members[slot].remove(&bin);
+        self.counts[slot] -= 1;
+        if self.counts[slot] == 0 {
+            let row = &mut self.rows[slot * self.dims..(slot + 1) * self.dims];
+            self.index.remove(&*row);
+            row.fill(-1);
+            self.firsts[slot] = usize::MAX;
+            self.free.push(slot);
+        } else if self.firsts[slot] == bin {
+            // Invariant: the group is not empty, so it has a first member.
+            self.firsts[slot] = *self.members[slot].first().expect("non-empty group");
+        }
+    }
 }
 
 impl<'a> BestFit<'a> {
     pub fn new(problem: &Problem, weights: &'a Weights) -> Self {
         let (dims, bins) = (problem.dims(), problem.bin_count());
         let caps = problem.capacities();
-        let mut cols = vec![0.0; dims * bins];
-        for b in 0..bins {
-            for a in 0..dims {
-                cols[a * bins + b] = caps[b * dims + a] as f64;
-            }
-        }
-        let terms = weights.terms();
-        let tops = terms
-            .iter()
-            .map(|&(col, _)| (0..bins).map(|b| caps[b * dims + col]).max().unwrap_or(0) as f64)
+        let coef = vec![0.0; dims];
+        let tops = (0..dims)
+            .map(|a| (0..bins).map(|b| caps[b * dims + a]).max().unwrap_or(0) as f64)
             .collect();
+        let narrow = (0..dims).all(|a| {
+            (0..bins)
+                .map(|b| i128::from(caps[b * dims + a]))
+                .sum::<i128>()
+                < 1 << 62
+        });
+        let groups = Groups::new(&caps, dims, bins);
         Self {
             dims,
             bins,
             caps,
-            cols,
-            terms,
+            terms: weights.terms(),
+            coef,
             tops,
             magnitude: weights.magnitude(),
-            mask: vec![0.0; bins],
-            keys: vec![0.0; bins],
-            coef: vec![0.0; terms.len()],
+            groups,
+            narrow,
+            fit: Vec::new(),
+            keys: Vec::new(),
+            near: Vec::new(),
+            totals: vec![0; dims],
+            narrow_totals: vec![0; dims],
         }
-    }
-
-    fn col(&self, dim: usize) -> &[f64] {
-        &self.cols[dim * self.bins..(dim + 1) * self.bins]
     }
 
     /// The bin satyr's Best-Fit picks for `item`, or `None` when it fits nowhere.
     pub fn choose(&mut self, item: &[i64]) -> Option<usize> {
-        let m = self.bins;
-        // mask[b] = 1.0 where the item fits, else 0.0.
-        self.mask.fill(1.0);
-        for (a, &x) in item.iter().enumerate() {
-            let x = x as f64;
-            let col = &self.cols[a * m..(a + 1) * m];
-            for (mk, &c) in self.mask.iter_mut().zip(col) {
-                *mk = if c < x { 0.0 } else { *mk };
+        let slots = self.groups.slots();
+        self.fit.resize(slots, false);
+        self.keys.resize(slots, 0.0);
+        // Which groups fit, how many bins that is, and their capacity totals (exact).
+        let mut count: i64 = 0;
+        self.narrow_totals.fill(0);
+        self.totals.fill(0);
+        for s in 0..slots {
+            let row = self.groups.row(s);
+            let ok = row.iter().zip(item).all(|(c, x)| c >= x);
+            self.fit[s] = ok;
+            if ok {
+                let k = self.groups.counts[s];
+                count += k;
+                if self.narrow {
+                    for (t, &c) in self.narrow_totals.iter_mut().zip(row) {
+                        *t += k * c;
+                    }
+                } else {
+                    for (t, &c) in self.totals.iter_mut().zip(row) {
+                        *t += i128::from(k) * i128::from(c);
+                    }
+                }
             }
         }
-        let count = lane_sum(&self.mask);
-        if count == 0.0 {
+        if self.narrow {
+            for (t, &n) in self.totals.iter_mut().zip(&self.narrow_totals) {
+                *t = i128::from(n);
+            }
+        }
+        if count == 0 {
             return None;
         }
-        let n = count as i128;
-        // Exact per-term totals of the candidates' leftovers, and the cheap key's factors.
-        let mut scale = 0.0;
-        for (j, &(dim, k)) in self.terms.iter().enumerate() {
-            let sum = masked_sum(&self.mask, self.col(dim));
-            let cap_total: i128 = if sum < EXACT_F64 {
-                sum as i128
-            } else {
-                // Too large for exact f64 sums: redo in integers.
-                (0..m)
-                    .filter(|&b| self.mask[b] != 0.0)
-                    .map(|b| i128::from(self.caps[b * self.dims + dim]))
-                    .sum()
-            };
-            let total = cap_total - n * i128::from(item[dim]);
-            self.coef[j] = if total == 0 { 0.0 } else { k / total as f64 };
-            scale += self.coef[j].abs() * self.tops[j];
-        }
-        // Keys of the candidates; +inf elsewhere.
-        self.keys.fill(0.0);
-        for (j, &(dim, _)) in self.terms.iter().enumerate() {
-            let c = self.coef[j];
-            let col = &self.cols[dim * m..(dim + 1) * m];
-            for (key, &v) in self.keys.iter_mut().zip(col) {
-                *key += c * v;
+        // The cheap key's factors: k / (total leftover over the candidates).
+        self.coef.fill(0.0);
+        for &(dim, k) in self.terms {
+            let total = self.totals[dim] - i128::from(count) * i128::from(item[dim]);
+            if total != 0 {
+                self.coef[dim] += k / total as f64;
             }
         }
-        for (key, &mk) in self.keys.iter_mut().zip(&self.mask) {
-            *key = if mk == 0.0 { f64::INFINITY } else { *key };
+        let mut min_key = f64::INFINITY;
+        for s in 0..slots {
+            let key = if self.fit[s] {
+                let row = self.groups.row(s);
+                row.iter()
+                    .zip(&self.coef)
+                    .map(|(&c, &f)| f * c as f64)
+                    .sum()
+            } else {
+                f64::INFINITY
+            };
+            self.keys[s] = key;
+            min_key = min_key.min(key);
         }
-        let min_key = lane_min(&self.keys);
-        // Both the key and satyr's weight are within this of the exact real value (see the
-        // module docs); twice each, with a wide margin.
-        let a = self.terms.len() as f64;
-        let eps = 4.0 * f64::EPSILON * (count + a + 16.0) * (scale + 1.1 * self.magnitude);
-        let bound = min_key + eps;
-        let first = self.keys.iter().position(|&k| k <= bound)?;
-        let contested =
-            (first + 1..m).any(|b| self.keys[b] <= bound && !self.same_leftover(b, first));
-        if !contested {
-            // Equal leftovers give equal weights: the first wins.
-            return Some(first);
-        }
-        Some(self.exact_min(item, bound))
+        // Both the key and satyr's weight are within a few ulps per candidate of the exact
+        // real value; twice each, with a wide margin (see `tests::real_ties...`).
+        let scale: f64 = self
+            .coef
+            .iter()
+            .zip(&self.tops)
+            .map(|(f, t)| f.abs() * t)
+            .sum();
+        let n = count as f64 + self.terms.len() as f64 + 16.0;
+        let bound = min_key + 4.0 * f64::EPSILON * n * (scale + 1.1 * self.magnitude);
+        let mut near = std::mem::take(&mut self.near);
+        near.clear();
+        near.extend((0..slots).filter(|&s| self.keys[s] <= bound));
+        let lead = *near.first()?;
+        let contested = near.iter().any(|&s| !self.same_leftover(s, lead));
+        let chosen = if contested {
+            self.exact_min(item, &near)
+        } else {
+            // Equal leftovers give equal weights: the first bin wins.
+            near.iter().map(|&s| self.groups.firsts[s]).min()?
+        };
+        self.near = near;
+        Some(chosen)
     }
 
     fn same_leftover(&self, x: usize, y: usize) -> bool {
-        let d = self.dims;
-        self.terms
-            .iter()
-            .all(|&(c, _)| self.caps[x * d + c] == self.caps[y * d + c])
+        let (rx, ry) = (self.groups.row(x), self.groups.row(y));
+        self.terms.iter().all(|&(c, _)| rx[c] == ry[c])
     }
 
     /// satyr's `min(zip(containers, weight(leftovers)))` with satyr's own float expression,
-    /// over the candidates whose key is within `bound` (the others cannot win).
-    fn exact_min(&self, item: &[i64], bound: f64) -> usize {
+    /// over the `near` groups (the others cannot win); equal weights go to the first bin.
+    fn exact_min(&self, item: &[i64], near: &[usize]) -> usize {
         let d = self.dims;
-        let leftover = |b: usize, col: usize| to_float(self.caps[b * d + col] - item[col]);
-        let cands = || (0..self.bins).filter(|&b| self.mask[b] != 0.0);
-        // Python's sum() over the candidates' leftovers, left to right from 0.
-        let sums: Vec<f64> = self
-            .terms
-            .iter()
-            .map(|&(col, _)| cands().fold(0.0, |s, b| s + leftover(b, col)))
-            .collect();
-        let weight = |b: usize| -> f64 {
+        // Python's sum() over the candidates' leftovers, in bin order, left to right from 0.
+        let mut sums = vec![0.0f64; self.terms.len()];
+        for b in 0..self.bins {
+            if self.fit[self.groups.slot_of[b]] {
+                for (s, &(col, _)) in sums.iter_mut().zip(self.terms) {
+                    *s += to_float(self.caps[b * d + col] - item[col]);
+                }
+            }
+        }
+        let weight = |slot: usize| -> f64 {
+            let row = self.groups.row(slot);
             self.terms
                 .iter()
                 .zip(&sums)
                 .filter(|(_, &s)| s != 0.0)
-                .fold(0.0, |w, (&(col, k), &s)| w + share(k, leftover(b, col), s))
+                .fold(0.0, |w, (&(col, k), &s)| {
+                    w + share(k, to_float(row[col] - item[col]), s)
+                })
         };
-        let mut best: Option<(usize, f64)> = None;
-        for b in cands().filter(|&b| self.keys[b] <= bound) {
-            let w = weight(b);
-            if best.map_or(true, |(_, bw)| w < bw) {
-                best = Some((b, w));
+        let mut best: Option<(f64, usize)> = None;
+        for &slot in near {
+            let candidate = (weight(slot), self.groups.firsts[slot]);
+            if best.map_or(true, |b| {
+                candidate.0 < b.0 || (candidate.0 == b.0 && candidate.1 < b.1)
+            }) {
+                best = Some(candidate);
             }
         }
-        // Invariant: the minimum key lies within its own bound, so some bin was weighed.
-        best.map(|(b, _)| b)
-            .expect("the best key lies within its own bound")
+        // Invariant: `near` holds at least the group of the minimum key.
+        best.expect("some group is near the minimum").1
     }
 
     /// Places `item` into bin `b`.
     pub fn take(&mut self, b: usize, item: &[i64]) {
         let d = self.dims;
-        for (a, &x) in item.iter().enumerate() {
-            self.caps[b * d + a] -= x;
-            self.cols[a * self.bins + b] = self.caps[b * d + a] as f64;
+        self.groups.remove(b);
+        for (c, x) in self.caps[b * d..(b + 1) * d].iter_mut().zip(item) {
+            *c -= x;
         }
+        let row = self.caps[b * d..(b + 1) * d].to_vec();
+        self.groups.insert(b, &row);
     }
-}
-
-/// Sum with independent accumulators (exact here: integer values below 2^53).
-fn lane_sum(values: &[f64]) -> f64 {
-    let mut acc = [0.0f64; LANES];
-    let chunks = values.chunks_exact(LANES);
-    let rest = chunks.remainder();
-    for chunk in chunks {
-        for (a, &v) in acc.iter_mut().zip(chunk) {
-            *a += v;
-        }
-    }
-    acc.iter().chain(rest).sum()
-}
-
-/// `Σ mask[b] · values[b]` with independent accumulators (masks are 0 or 1).
-fn masked_sum(mask: &[f64], values: &[f64]) -> f64 {
-    let mut acc = [0.0f64; LANES];
-    let chunks = mask.chunks_exact(LANES).zip(values.chunks_exact(LANES));
-    for (mk, vs) in chunks {
-        for ((a, &k), &v) in acc.iter_mut().zip(mk).zip(vs) {
-            *a += k * v;
-        }
-    }
-    let tail = mask.len() - mask.len() % LANES;
-    let rest: f64 = mask[tail..]
-        .iter()
-        .zip(&values[tail..])
-        .map(|(k, v)| k * v)
-        .sum();
-    acc.iter().sum::<f64>() + rest
-}
-
-fn lane_min(values: &[f64]) -> f64 {
-    let mut acc = [f64::INFINITY; LANES];
-    let chunks = values.chunks_exact(LANES);
-    let rest = chunks.remainder();
-    for chunk in chunks {
-        for (a, &v) in acc.iter_mut().zip(chunk) {
-            *a = if v < *a { v } else { *a };
-        }
-    }
-    rest.iter()
-        .chain(&acc)
-        .fold(f64::INFINITY, |m, &v| if v < m { v } else { m })
 }

@@ -60,17 +60,33 @@ impl FitTree {
         self.each_in(caps, item, 1, &mut visit);
     }
 
-    fn first_in(&self, caps: &[i64], item: &[i64], node: usize) -> Option<usize> {
-        if !self.covers(node, item) {
-            return None;
+    fn first_in(&self, caps: &[i64], item: &[i64], root: usize) -> Option<usize> {
+        // Depth-first, left to right, without recursion: climb to the next right sibling
+        // whenever a subtree is exhausted.
+        let mut node = root;
+        loop {
+            if self.covers(node, item) {
+                if node >= self.leaves {
+                    let found = self
+                        .block(node - self.leaves)
+                        .find(|&b| fits(item, self.row(caps, b)));
+                    if found.is_some() {
+                        return found;
+                    }
+                } else {
+                    node *= 2;
+                    continue;
+                }
+            }
+            // Next subtree to the right: climb while we are a right child.
+            while node & 1 == 1 {
+                node /= 2;
+            }
+            if node <= root {
+                return None;
+            }
+            node += 1;
         }
-        if node >= self.leaves {
-            return self
-                .block(node - self.leaves)
-                .find(|&b| fits(item, self.row(caps, b)));
-        }
-        self.first_in(caps, item, 2 * node)
-            .or_else(|| self.first_in(caps, item, 2 * node + 1))
     }
 
     fn each_in(&self, caps: &[i64], item: &[i64], node: usize, visit: &mut impl FnMut(usize)) {

@@ -301,6 +301,30 @@ fn real_ties_are_broken_like_satyr_floats() {
 }
 
 #[test]
+fn identical_bins_match_reference() {
+    // A fleet of equal agents: bins with equal remaining capacity are handled as groups.
+    let mut rng = Lcg(11);
+    for round in 0..40 {
+        let dims = 1 + round % 4;
+        let agent: Vec<i64> = (0..dims)
+            .map(|_| 4000 + rng.next(4) as i64 * 2000)
+            .collect();
+        let bins: Vec<i64> = (0..30).flat_map(|_| agent.clone()).collect();
+        let items: Vec<i64> = (0..150 * dims).map(|_| rng.next(5) as i64 * 500).collect();
+        let p = Problem::new(
+            Vectors::new(dims, items).unwrap(),
+            Vectors::new(dims, bins).unwrap(),
+        )
+        .unwrap();
+        let w = Weights::new((0..dims).map(|a| (a, 1.0 + a as f64)).collect(), dims).unwrap();
+        let identity: Vec<usize> = (0..p.item_count()).collect();
+        assert_eq!(satyr::bf(&p, &w).assignment, naive_bf(&p, &w, &identity));
+        let dec = satyr::decreasing(&p, &w);
+        assert_eq!(satyr::bfd(&p, &w).assignment, naive_bf(&p, &w, &dec));
+    }
+}
+
+#[test]
 fn decreasing_order_is_stable() {
     // Equal weights keep input order, like Python's sorted(reverse=True).
     let items = Vectors::from_f64(1, &[1.0, 2.0, 1.0, 2.0, 1.0]).unwrap();
