@@ -114,7 +114,7 @@ def throughput(offers: int = 1000, tasks: int = 10_000) -> bool:
     print("method        placed   seconds   placed/s       target")
     ok = True
     for method in binpack.METHODS:
-        repeat = 5 if method in TARGETS else 1
+        repeat = 11 if method in TARGETS else 1  # best of many: the machine is shared
         secs, assignment = best_time(partial(binpack.pack, method, items, caps), repeat)
         n = sum(1 for b in assignment if b is not None)
         rate = n / secs

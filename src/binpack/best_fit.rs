@@ -191,32 +191,25 @@ impl<'a> BestFit<'a> {
         self.fit.resize(slots, false);
         self.keys.resize(slots, 0.0);
         // Which groups fit, how many bins that is, and their capacity totals (exact).
-        let mut count: i64 = 0;
-        self.narrow_totals.fill(0);
-        self.totals.fill(0);
-        for s in 0..slots {
-            let row = self.groups.row(s);
-            let ok = row.iter().zip(item).all(|(c, x)| c >= x);
-            self.fit[s] = ok;
-            if ok {
-                let k = self.groups.counts[s];
-                count += k;
-                if self.narrow {
-                    for (t, &c) in self.narrow_totals.iter_mut().zip(row) {
-                        *t += k * c;
-                    }
-                } else {
-                    for (t, &c) in self.totals.iter_mut().zip(row) {
-                        *t += i128::from(k) * i128::from(c);
-                    }
-                }
-            }
-        }
-        if self.narrow {
+        let rows = &self.groups.rows[..slots * self.dims];
+        let counts = &self.groups.counts[..slots];
+        let count = if self.narrow {
+            let count = match self.dims {
+                1 => survey::<1>(rows, counts, item, &mut self.fit, &mut self.narrow_totals),
+                2 => survey::<2>(rows, counts, item, &mut self.fit, &mut self.narrow_totals),
+                3 => survey::<3>(rows, counts, item, &mut self.fit, &mut self.narrow_totals),
+                4 => survey::<4>(rows, counts, item, &mut self.fit, &mut self.narrow_totals),
+                5 => survey::<5>(rows, counts, item, &mut self.fit, &mut self.narrow_totals),
+                6 => survey::<6>(rows, counts, item, &mut self.fit, &mut self.narrow_totals),
+                _ => survey::<0>(rows, counts, item, &mut self.fit, &mut self.narrow_totals),
+            };
             for (t, &n) in self.totals.iter_mut().zip(&self.narrow_totals) {
                 *t = i128::from(n);
             }
-        }
+            count
+        } else {
+            survey_wide(rows, counts, item, &mut self.fit, &mut self.totals)
+        };
         if count == 0 {
             return None;
         }
@@ -228,20 +221,16 @@ impl<'a> BestFit<'a> {
                 self.coef[dim] += k / total as f64;
             }
         }
-        let mut min_key = f64::INFINITY;
-        for s in 0..slots {
-            let key = if self.fit[s] {
-                let row = self.groups.row(s);
-                row.iter()
-                    .zip(&self.coef)
-                    .map(|(&c, &f)| f * c as f64)
-                    .sum()
-            } else {
-                f64::INFINITY
-            };
-            self.keys[s] = key;
-            min_key = min_key.min(key);
-        }
+        let (fit, coef, keys) = (&self.fit, &self.coef, &mut self.keys);
+        let min_key = match self.dims {
+            1 => rank::<1>(rows, fit, coef, keys),
+            2 => rank::<2>(rows, fit, coef, keys),
+            3 => rank::<3>(rows, fit, coef, keys),
+            4 => rank::<4>(rows, fit, coef, keys),
+            5 => rank::<5>(rows, fit, coef, keys),
+            6 => rank::<6>(rows, fit, coef, keys),
+            _ => rank::<0>(rows, fit, coef, keys),
+        };
         // Both the key and satyr's weight are within a few ulps per candidate of the exact
         // real value; twice each, with a wide margin (see `tests::real_ties...`).
         let scale: f64 = self
@@ -318,4 +307,85 @@ impl<'a> BestFit<'a> {
         let row = self.caps[b * d..(b + 1) * d].to_vec();
         self.groups.insert(b, &row);
     }
+}
+
+/// Width of a row: the constant `D`, or the item's length when `D` is 0 (any width).
+#[inline(always)]
+fn width<const D: usize>(item: &[i64]) -> usize {
+    if D == 0 {
+        item.len()
+    } else {
+        D
+    }
+}
+
+/// Over the group rows: which fit `item` (`fit`), the capacity totals of those
+/// (`totals`, each group counting as many bins as it holds) and how many bins fit.
+/// `D` fixes the width at compile time so the per-row loops unroll (0: any width).
+fn survey<const D: usize>(
+    rows: &[i64],
+    counts: &[i64],
+    item: &[i64],
+    fit: &mut [bool],
+    totals: &mut [i64],
+) -> i64 {
+    let d = width::<D>(item);
+    let x = &item[..d];
+    totals.fill(0);
+    let mut count = 0;
+    for ((row, &k), ok) in rows.chunks_exact(d).zip(counts).zip(fit.iter_mut()) {
+        let row = &row[..d];
+        let mut fits = true;
+        for a in 0..d {
+            fits &= row[a] >= x[a];
+        }
+        *ok = fits;
+        let k = k * i64::from(fits);
+        count += k;
+        for (t, &c) in totals[..d].iter_mut().zip(row) {
+            *t += k * c;
+        }
+    }
+    count
+}
+
+/// [`survey`] with 128-bit totals, for quantities whose sums could overflow `i64`.
+fn survey_wide(
+    rows: &[i64],
+    counts: &[i64],
+    item: &[i64],
+    fit: &mut [bool],
+    totals: &mut [i128],
+) -> i64 {
+    let d = item.len();
+    totals.fill(0);
+    let mut count = 0;
+    for ((row, &k), ok) in rows.chunks_exact(d).zip(counts).zip(fit.iter_mut()) {
+        *ok = row.iter().zip(item).all(|(c, x)| c >= x);
+        if *ok {
+            count += k;
+            for (t, &c) in totals.iter_mut().zip(row) {
+                *t += i128::from(k) * i128::from(c);
+            }
+        }
+    }
+    count
+}
+
+/// The cheap key `Σ_a coef_a · row_a` of every fitting group (+inf for the others); returns
+/// the smallest.
+fn rank<const D: usize>(rows: &[i64], fit: &[bool], coef: &[f64], keys: &mut [f64]) -> f64 {
+    let d = if D == 0 { coef.len() } else { D };
+    let coef = &coef[..d];
+    let mut min = f64::INFINITY;
+    for ((row, &ok), key) in rows.chunks_exact(d).zip(fit).zip(keys.iter_mut()) {
+        let row = &row[..d];
+        let mut k = 0.0;
+        for a in 0..d {
+            k += coef[a] * row[a] as f64;
+        }
+        *key = if ok { k } else { f64::INFINITY };
+        min = if *key < min { *key } else { min };
+    }
+    min
 }
