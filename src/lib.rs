@@ -3,6 +3,7 @@
 //! Everything outside `py` is plain Rust with no PyO3; `py` holds the bindings that make up the
 //! private `satyr._satyr` extension module.
 
+pub mod binpack;
 pub mod codec;
 pub mod driver;
 pub mod error;

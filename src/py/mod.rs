@@ -2,6 +2,7 @@
 
 use pyo3::prelude::*;
 
+pub mod binpack;
 pub mod codec;
 pub mod errors;
 mod resources;
@@ -12,6 +13,7 @@ mod resources;
 fn satyr_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     errors::register(m)?;
+    binpack::register(m)?;
     resources::register(m)?;
     codec::register(m)?;
     Ok(())
