@@ -18,6 +18,9 @@ pub enum Error {
     /// The scheduler driver failed (connection, stream, master error, local call check).
     #[error(transparent)]
     Driver(#[from] crate::driver::DriverError),
+    /// The executor driver failed (environment, agent connection, refused update).
+    #[error(transparent)]
+    Executor(#[from] crate::executor::ExecutorError),
 }
 
 /// Shorthand for results with [`Error`].

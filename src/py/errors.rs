@@ -93,6 +93,7 @@ impl From<Error> for PyErr {
             }),
             Error::Protocol(msg) => ProtocolError::new_err(msg),
             Error::Driver(e) => SatyrError::new_err(e.to_string()),
+            Error::Executor(e) => SatyrError::new_err(e.to_string()),
         }
     }
 }
