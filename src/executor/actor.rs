@@ -139,7 +139,7 @@ impl Actor {
                 },
                 Some((generation, msg)) = rrx.recv() => {
                     if generation == self.generation {
-                        self.from_reader(msg);
+                        self.reader_message(msg);
                     }
                 }
                 Some(outcome) = outcomes.recv() => self.outcome(outcome),
@@ -284,7 +284,7 @@ impl Actor {
         self.next_attempt = Some(Instant::now() + delay);
     }
 
-    fn from_reader(&mut self, msg: ReaderMsg) {
+    fn reader_message(&mut self, msg: ReaderMsg) {
         match msg {
             ReaderMsg::Event(ev) => self.event(*ev),
             ReaderMsg::End(why) => self.disconnected(why),
@@ -403,6 +403,7 @@ impl Actor {
             self.deadline = None;
         }
         guard::arm(self.cfg.guard, self.env.shutdown_grace, self.env.local);
+        self.set_shared();
         self.events.send(ExecutorEvent::Shutdown(reason));
     }
 
