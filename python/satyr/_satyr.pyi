@@ -92,3 +92,73 @@ def binpack_methods() -> list[str]:
 
 def binpack_portfolio() -> list[str]:
     """Names of the portfolio's default members, in tie-breaking order."""
+
+# --- executor (satyr.executor builds on these) -------------------------------------------------
+
+class ExecutorDriver:
+    """The v1 executor driver: subscribes to the agent named by the ``MESOS_*`` environment (or
+    ``env``), delivers its events through :meth:`recv` and sends updates reliably."""
+
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        handle_sigterm: bool = True,
+        guard: bool = True,
+        registration_timeout: float = 60.0,
+    ) -> None: ...
+    def recv(self, timeout: float, max: int = 64) -> list[tuple[str, Any]] | None:
+        """Up to ``max`` ``(name, payload)`` events, waiting up to ``timeout`` s for the first;
+        ``[]`` on timeout, ``None`` once stopped. Names: SUBSCRIBED ``(reregistered, bytes)``,
+        LAUNCH/LAUNCH_GROUP ``bytes``, KILL ``(task_id, grace or None)``, ACKNOWLEDGED
+        ``(task_id, uuid)``, MESSAGE ``bytes``, ERROR/DISCONNECTED/SHUTDOWN ``str``."""
+    def update(self, status: bytes) -> bytes:
+        """Sends an encoded TaskStatus reliably; returns its uuid."""
+    def message(self, data: bytes) -> None:
+        """Sends a MESSAGE to the scheduler."""
+    def shutdown(self) -> None:
+        """Starts the shutdown path as if the agent had sent SHUTDOWN."""
+    def stop(self, timeout: float) -> None:
+        """Ends the driver once every update was acknowledged, or after ``timeout`` s."""
+    @property
+    def subscribed(self) -> bool: ...
+    @property
+    def pending_updates(self) -> int: ...
+    @property
+    def shutting_down(self) -> bool: ...
+    @property
+    def framework_id(self) -> str: ...
+    @property
+    def executor_id(self) -> str: ...
+    @property
+    def agent_endpoint(self) -> str: ...
+    @property
+    def agent_id(self) -> str | None: ...
+    @property
+    def sandbox(self) -> str | None: ...
+    @property
+    def directory(self) -> str | None: ...
+    @property
+    def checkpoint(self) -> bool: ...
+    @property
+    def shutdown_grace_period(self) -> float: ...
+    @property
+    def recovery_timeout(self) -> float: ...
+    @property
+    def subscription_backoff_max(self) -> float: ...
+
+def interrupt_thread(ident: int, exc: type[BaseException]) -> bool:
+    """Raises ``exc`` in the thread ``ident`` at its next Python bytecode; False if no such
+    thread."""
+
+def payload_serve(data: bytes, host: str) -> str:
+    """Serves ``data`` from this process at an unguessable URL on ``host``."""
+
+def payload_release(url: str) -> bool:
+    """Stops serving the payload at ``url``."""
+
+def payload_served() -> int:
+    """Number of payloads this process serves."""
+
+def http_get(url: str, timeout: float = 600.0) -> bytes:
+    """GETs ``url`` without the GIL; HTTP errors raise SatyrError."""
