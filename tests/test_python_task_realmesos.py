@@ -42,9 +42,14 @@ def sched(real_mesos) -> Iterator[MiniScheduler]:  # type: ignore[no-untyped-def
 
 
 def run(sched: MiniScheduler, task: PythonTask) -> object:
-    status = sched.submit(task).result(timeout=WAIT)
-    task.update(status)
-    return task.outcome(status)
+    """The task's outcome, retrying as a scheduler does when its executor or agent failed (e.g.
+    it was launched to an executor that was exiting)."""
+    while True:
+        status = sched.submit(task).result(timeout=WAIT)
+        task.update(status)
+        if not task.should_retry(status):
+            return task.outcome(status)
+        task.attempt += 1
 
 
 def test_result_round_trip(sched: MiniScheduler) -> None:
@@ -56,3 +61,170 @@ def test_result_round_trip(sched: MiniScheduler) -> None:
     assert task.outcome(status) == 45
     states = [s.state for s in sched.statuses[task.task_id.value]]
     assert states == ["TASK_RUNNING", "TASK_FINISHED"]
+
+
+class Custom(Exception):
+    def __init__(self, code: int, text: str) -> None:
+        super().__init__(code, text)
+        self.code = code
+
+
+def raises_value_error(x: int) -> int:
+    if x > 0:
+        raise ValueError(f"bad value {x}")
+    return x
+
+
+def raises_custom() -> None:
+    raise Custom(7, "seven")
+
+
+def test_exception_keeps_type_message_and_remote_traceback(sched: MiniScheduler) -> None:
+    task = PythonTask(raises_value_error, [3])
+    with pytest.raises(ValueError, match="bad value 3") as info:
+        run(sched, task)
+    cause = info.value.__cause__
+    assert isinstance(cause, RemoteTraceback)
+    assert "raises_value_error" in str(cause) and "ValueError: bad value 3" in str(cause)
+    status = task.last_status
+    assert isinstance(status, PythonTaskStatus)
+    assert status.state == "TASK_FAILED" and status.error_kind == "exception"
+    assert status.message == "ValueError: bad value 3"
+    assert not task.should_retry(status), "an exception raised by the task is final"
+    with pytest.raises(Custom) as custom:
+        run(sched, PythonTask(raises_custom))
+    assert custom.value.code == 7 and custom.value.args == (7, "seven")
+
+
+class Holder:
+    def __init__(self) -> None:
+        import threading
+
+        self.lock = threading.Lock()
+
+
+class Unpicklable(Exception):
+    def __init__(self) -> None:
+        import threading
+
+        super().__init__("holds a lock")
+        self.lock = threading.Lock()
+
+
+def returns_unpicklable() -> Holder:
+    return Holder()
+
+
+def raises_unpicklable() -> None:
+    raise Unpicklable()
+
+
+def test_unpicklable_result_and_exception_are_clear_errors(sched: MiniScheduler) -> None:
+    with pytest.raises(ResultNotPicklableError, match="Holder.*cannot be pickled"):
+        run(sched, PythonTask(returns_unpicklable))
+    with pytest.raises(RemoteError, match="Unpicklable: holds a lock") as info:
+        run(sched, PythonTask(raises_unpicklable))
+    assert info.value.type_name.endswith("Unpicklable")
+    assert "raises_unpicklable" in info.value.remote_traceback
+
+
+def exits_hard() -> None:
+    os._exit(3)
+
+
+def segfaults() -> None:
+    import ctypes
+
+    ctypes.string_at(0)
+
+
+@pytest.mark.parametrize("fn", [exits_hard, segfaults], ids=["os._exit", "segfault"])
+def test_crashing_executor_is_a_clear_error(sched: MiniScheduler, fn: object) -> None:
+    task = PythonTask(fn, retries=1, envs={"CRASH": fn.__name__})  # type: ignore[attr-defined]
+    with pytest.raises(ExecutorTerminatedError, match="executor terminated") as info:
+        run(sched, task)
+    assert info.value.reason == "REASON_EXECUTOR_TERMINATED"
+    task.retries = 3
+    assert task.should_retry(info.value.status)  # type: ignore[arg-type]
+
+
+def spins() -> None:
+    while True:
+        time.sleep(0.05)
+
+
+def test_kill_interrupts_a_running_task(sched: MiniScheduler) -> None:
+    task = PythonTask(spins)
+    fut = sched.submit(task)
+    sched.wait_state(task.task_id.value, "TASK_RUNNING")
+    sched.kill(task.task_id.value)
+    status = fut.result(timeout=WAIT)
+    assert status.state == "TASK_KILLED" and status.source == "SOURCE_EXECUTOR"
+    with pytest.raises(TaskKilledError):
+        task.outcome(status)
+    # The executor survived the kill: the next task with the same settings runs in it.
+    assert run(sched, PythonTask(os.getpid)) == run(sched, PythonTask(os.getpid))
+
+
+def sleeps_in_c() -> None:
+    time.sleep(600)
+
+
+def test_task_stuck_in_c_ends_with_its_executor(sched: MiniScheduler) -> None:
+    envs = {"STUCK": "1"}
+    pid_task = PythonTask(os.getpid, envs=envs)
+    first_pid = run(sched, pid_task)
+    task = PythonTask(sleeps_in_c, envs=envs)
+    fut = sched.submit(task)
+    sched.wait_state(task.task_id.value, "TASK_RUNNING")
+    began = time.monotonic()
+    sched.kill(task.task_id.value)
+    status = fut.result(timeout=WAIT)
+    assert status.state == "TASK_KILLED"
+    assert "could not be interrupted" in status.message
+    assert time.monotonic() - began < 30
+    # That executor is gone; a fresh one takes the next task.
+    later = run(sched, PythonTask(os.getpid, envs=envs))
+    assert later != first_pid
+
+
+def test_warm_executor_runs_many_tasks(sched: MiniScheduler) -> None:
+    n = 8
+    tasks = [PythonTask(os.getpid, envs={"REUSE": "1"}) for _ in range(n)]
+    eids = {t.executor.executor_id.value for t in tasks}
+    assert len(eids) == 1
+    futs = [sched.submit(t) for t in tasks]
+    wait(futs, timeout=WAIT)
+    pids = {t.outcome(f.result()) for t, f in zip(tasks, futs, strict=True)}
+    assert len(pids) == 1, f"{n} tasks ran in {len(pids)} executor processes"
+    state = sched.master_state()
+    fw = next(f for f in state["frameworks"] if f["id"] == sched.framework_id)
+    ran = [
+        t
+        for t in fw["tasks"] + fw["completed_tasks"]
+        if t["executor_id"] == next(iter(eids)) and t["id"] in {x.task_id.value for x in tasks}
+    ]
+    assert len(ran) == n
+    assert {t["state"] for t in ran} == {"TASK_FINISHED"}
+
+
+def reverse(data: bytes) -> bytes:
+    return data[::-1]
+
+
+def test_100_mb_argument_and_result_travel_out_of_band(sched: MiniScheduler) -> None:
+    from satyr import _satyr
+
+    blob = os.urandom(1 << 20) * 100
+    task = PythonTask(reverse, [blob], envs={"BIG": "1"})
+    assert len(task.get_field("data")) < 200, "the arguments are served, not inlined"
+    assert _satyr.payload_served() >= 1
+    began = time.monotonic()
+    status = sched.submit(task).result(timeout=WAIT)
+    assert len(status.get_field("data")) < 500, "the result is fetched, not inlined"
+    result = task.outcome(status)
+    took = time.monotonic() - began
+    assert result == blob[::-1]
+    print(f"100 MB argument + 100 MB result round trip: {took:.2f} s")
+    task.update(status)
+    assert task._payload_url is None
