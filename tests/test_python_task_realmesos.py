@@ -11,7 +11,6 @@ from concurrent.futures import wait
 
 import cloudpickle
 import pytest
-
 from satyr.messages import (
     ExecutorTerminatedError,
     PythonTask,
@@ -21,6 +20,7 @@ from satyr.messages import (
     ResultNotPicklableError,
     TaskKilledError,
 )
+
 from tests.executor_harness import MiniScheduler
 
 pytestmark = pytest.mark.realmesos
@@ -120,7 +120,7 @@ def raises_unpicklable() -> None:
 
 
 def test_unpicklable_result_and_exception_are_clear_errors(sched: MiniScheduler) -> None:
-    with pytest.raises(ResultNotPicklableError, match="Holder.*cannot be pickled"):
+    with pytest.raises(ResultNotPicklableError, match=r"Holder.*cannot be pickled"):
         run(sched, PythonTask(returns_unpicklable))
     with pytest.raises(RemoteError, match="Unpicklable: holds a lock") as info:
         run(sched, PythonTask(raises_unpicklable))

@@ -1,7 +1,7 @@
 """Type stubs for the private native module ``satyr._satyr`` (hand-written, checked by stubtest)."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, final
 
 __version__: str
 
@@ -95,18 +95,19 @@ def binpack_portfolio() -> list[str]:
 
 # --- executor (satyr.executor builds on these) -------------------------------------------------
 
+@final
 class ExecutorDriver:
     """The v1 executor driver: subscribes to the agent named by the ``MESOS_*`` environment (or
     ``env``), delivers its events through :meth:`recv` and sends updates reliably."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         env: Mapping[str, str] | None = None,
         *,
         handle_sigterm: bool = True,
         guard: bool = True,
         registration_timeout: float = 60.0,
-    ) -> None: ...
+    ) -> ExecutorDriver: ...
     def recv(self, timeout: float, max: int = 64) -> list[tuple[str, Any]] | None:
         """Up to ``max`` ``(name, payload)`` events, waiting up to ``timeout`` s for the first;
         ``[]`` on timeout, ``None`` once stopped. Names: SUBSCRIBED ``(reregistered, bytes)``,

@@ -108,12 +108,12 @@ class ExecutorDriver:
     @property
     def sandbox(self) -> str | None:
         """The sandbox directory as this process sees it."""
-        return self._native.sandbox  # type: ignore[no-any-return]
+        return self._native.sandbox
 
     @property
     def directory(self) -> str | None:
         """The sandbox directory on the agent's host."""
-        return self._native.directory  # type: ignore[no-any-return]
+        return self._native.directory
 
     @property
     def checkpoint(self) -> bool:
@@ -225,7 +225,9 @@ class PythonExecutor(Executor):
 
     # -- callbacks -------------------------------------------------------------------------------
 
-    def on_registered(self, driver: Any, executor_info: Any, framework_info: Any, agent: Any) -> None:
+    def on_registered(
+        self, driver: Any, executor_info: Any, framework_info: Any, agent: Any
+    ) -> None:
         self._arm_idle(driver)
 
     def on_launch(self, driver: ExecutorDriver, task: TaskInfo) -> None:

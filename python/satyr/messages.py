@@ -249,7 +249,7 @@ class PythonTaskStatus(TaskStatus):
 
     proto = TaskStatus(labels=Labels(labels=[Label(key=PYTHON_LABEL)]))
 
-    @property  # type: ignore[override]
+    @property
     def data(self) -> Any:
         """The unpickled payload (the result of a finished task)."""
         if self.state == "TASK_FAILED" and _label(self, ERROR_LABEL) is not None:
@@ -484,7 +484,9 @@ class PythonTask(TaskInfo):
         ).hexdigest()
         self.executor.executor_id = f"satyr-{digest[:24]}"
 
-    @property
+    # A PythonTask has no task command (its executor runs it), so, as in satyr 0.2.1, ``command``
+    # names the executor's command here.
+    @property  # type: ignore[override]
     def command(self) -> str | list[str]:
         """The executor command: a shell string, or an argv list."""
         cmd = self.executor.command
@@ -492,16 +494,14 @@ class PythonTask(TaskInfo):
             return [str(a) for a in cmd.arguments]
         return str(cmd.value)
 
-    @command.setter
+    @command.setter  # type: ignore[override]
     def command(self, value: str | Sequence[str]) -> None:
         self._set_command(value)
 
     @property
     def envs(self) -> dict[str, str]:
         """Environment variables of the executor."""
-        return {
-            str(v.name): str(v.value) for v in self.executor.command.environment.variables
-        }
+        return {str(v.name): str(v.value) for v in self.executor.command.environment.variables}
 
     @envs.setter
     def envs(self, value: Mapping[str, str]) -> None:
@@ -549,7 +549,7 @@ class PythonTask(TaskInfo):
 
     # -- payload ---------------------------------------------------------------------------------
 
-    @property  # type: ignore[override]
+    @property
     def data(self) -> Any:
         """``(fn, args, kwargs)``; assigning pickles it (out of band when large)."""
         return _load(self)
