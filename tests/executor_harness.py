@@ -39,6 +39,8 @@ class MiniScheduler:
         self.stream_id: str | None = None
         self.statuses: dict[str, list[TaskStatus]] = {}
         self.messages: list[tuple[str, bytes]] = []
+        #: (executor id, exit status) of every FAILURE event naming an executor.
+        self.executor_exits: list[tuple[str, int]] = []
         self.message_arrived = threading.Condition()
         self._queue: list[TaskInfo] = []
         self._futures: dict[str, Future[TaskStatus]] = {}
@@ -89,6 +91,15 @@ class MiniScheduler:
             raise TimeoutError(f"task {task_id} never reached {state}: {self.statuses}")
         return next(s for s in self.statuses[task_id] if s.state == state)
 
+    def wait_executor_exit(self, executor_id: str, count: int = 1, timeout: float = 60) -> None:
+        """Blocks until the master reported ``count`` exits of that executor id."""
+        with self.message_arrived:
+            ok = self.message_arrived.wait_for(
+                lambda: sum(e == executor_id for e, _ in self.executor_exits) >= count, timeout
+            )
+        if not ok:
+            raise TimeoutError(f"executor {executor_id} did not exit: {self.executor_exits}")
+
     def wait_message(self, timeout: float = 60) -> tuple[str, bytes]:
         with self.message_arrived:
             if not self.message_arrived.wait_for(lambda: bool(self.messages), timeout):
@@ -110,6 +121,17 @@ class MiniScheduler:
                     "agent_id": {"value": agent_id},
                     "executor_id": {"value": executor_id},
                     "data": data,
+                },
+            )
+        )
+
+    def shutdown_executor(self, agent_id: str, executor_id: str) -> None:
+        self._call(
+            SchedulerCall(
+                type="SHUTDOWN",
+                shutdown={
+                    "agent_id": {"value": agent_id},
+                    "executor_id": {"value": executor_id},
                 },
             )
         )
@@ -172,6 +194,12 @@ class MiniScheduler:
                 self._offer(offer)
         elif ev.type == "UPDATE":
             self._update(ev.update.status)
+        elif ev.type == "FAILURE" and ev.failure.has_field("executor_id"):
+            with self.message_arrived:
+                self.executor_exits.append(
+                    (str(ev.failure.executor_id.value), int(ev.failure.status))
+                )
+                self.message_arrived.notify_all()
         elif ev.type == "MESSAGE":
             with self.message_arrived:
                 self.messages.append((str(ev.message.executor_id.value), bytes(ev.message.data)))

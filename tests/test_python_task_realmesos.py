@@ -183,7 +183,8 @@ def test_task_stuck_in_c_ends_with_its_executor(sched: MiniScheduler) -> None:
     assert status.state == "TASK_KILLED"
     assert "could not be interrupted" in status.message
     assert time.monotonic() - began < 30
-    # That executor is gone; a fresh one takes the next task.
+    # That executor exits; a fresh one takes the next task.
+    sched.wait_executor_exit(task.executor.executor_id.value)
     later = run(sched, PythonTask(os.getpid, envs=envs))
     assert later != first_pid
 
@@ -228,3 +229,12 @@ def test_100_mb_argument_and_result_travel_out_of_band(sched: MiniScheduler) -> 
     print(f"100 MB argument + 100 MB result round trip: {took:.2f} s")
     task.update(status)
     assert task._payload_url is None
+
+
+def test_docker_settings_pass_the_real_masters_validation(sched: MiniScheduler) -> None:
+    """No Docker engine here: the agent fails the launch, but the master accepted the task."""
+    task = PythonTask(sum, [[1]], docker="python:3.11-slim", force_pull=True, retries=1)
+    status = sched.submit(task).result(timeout=WAIT)
+    assert status.state in ("TASK_FAILED", "TASK_ERROR", "TASK_LOST"), status
+    assert status.source != "SOURCE_MASTER", f"refused by the master: {status.message}"
+    print(f"docker task: {status.state} {status.source} {status.reason}: {status.message}")
