@@ -238,3 +238,28 @@ def test_docker_settings_pass_the_real_masters_validation(sched: MiniScheduler) 
     assert status.state in ("TASK_FAILED", "TASK_ERROR", "TASK_LOST"), status
     assert status.source != "SOURCE_MASTER", f"refused by the master: {status.message}"
     print(f"docker task: {status.state} {status.source} {status.reason}: {status.message}")
+
+
+def meet(parties: int) -> int:
+    """Returns once `parties` tasks run at the same time in this process."""
+    import threading
+
+    barrier = sys.__dict__.setdefault("satyr_test_barrier", threading.Barrier(parties))
+    return int(barrier.wait(timeout=60)) if barrier.parties == parties else -1
+
+
+def test_tasks_run_concurrently_in_one_executor(sched: MiniScheduler) -> None:
+    tasks = [PythonTask(meet, [3], envs={"MEET": "1"}) for _ in range(3)]
+    futs = [sched.submit(t) for t in tasks]
+    got = sorted(int(t.outcome(f.result(timeout=WAIT))) for t, f in zip(tasks, futs, strict=True))
+    assert got == [0, 1, 2], "all three waited on one barrier in one process"
+
+
+def test_idle_executor_exits_after_its_timeout(sched: MiniScheduler) -> None:
+    task = PythonTask(sum, [[2, 3]], idle_timeout=0.5)
+    began = time.monotonic()
+    assert run(sched, task) == 5
+    sched.wait_executor_exit(task.executor.executor_id.value)
+    assert time.monotonic() - began < 30
+    exits = [s for e, s in sched.executor_exits if e == task.executor.executor_id.value]
+    assert exits == [0], "a clean exit"

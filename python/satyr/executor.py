@@ -40,7 +40,6 @@ from satyr.messages import (
     ResultNotPicklableError,
 )
 from satyr.proxies.messages import (
-    AgentInfo,
     ExecutorEvent,
     TaskGroupInfo,
     TaskID,
@@ -133,7 +132,7 @@ def _dispatch(executor: Executor, driver: ExecutorDriver, name: str, payload: An
         reregistered, raw = payload
         sub = ExecutorEvent.Subscribed.from_bytes(raw)
         if reregistered:
-            executor.on_reregistered(driver, AgentInfo.from_plain(sub.agent_info.to_plain()))
+            executor.on_reregistered(driver, sub.agent_info)
         else:
             executor.on_registered(driver, sub.executor_info, sub.framework_info, sub.agent_info)
     elif name == "LAUNCH":
