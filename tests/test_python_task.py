@@ -98,8 +98,9 @@ def test_large_arguments_are_served_and_released(monkeypatch: pytest.MonkeyPatch
     assert decoded() == len(blob)
     task.release_payload()
     assert _satyr.payload_served() == before
+    assert decoded() == len(blob), "fetched once, kept"
     with pytest.raises(PayloadError, match="404"):
-        decoded.data  # noqa: B018
+        TaskInfo.from_bytes(task.to_bytes()).data  # noqa: B018
     small = PythonTask(len, [b"x"])
     assert PAYLOAD_LABEL not in labels(small)
     monkeypatch.setenv("SATYR_PAYLOAD_THRESHOLD", "lots")
@@ -294,3 +295,17 @@ def test_resources_can_be_given() -> None:
     task = PythonTask(add, [1], resources=[cpus], executor_resources=[cpus])
     assert [r.scalar.value for r in task.resources] == [2.0]
     assert [r.scalar.value for r in task.executor.resources] == [2.0]
+
+
+def test_update_fetches_an_out_of_band_result_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The executor's sandbox file is here stood in for by a served payload: same URL scheme.
+    url = _satyr.payload_serve(cloudpickle.dumps(list(range(1000))), "127.0.0.1")
+    task = PythonTask(add, [1])
+    status = task.status("TASK_FINISHED")
+    status.set_field("data", url.encode())
+    status.labels.labels.append({"key": PAYLOAD_LABEL, "value": "url"})
+    got = TaskStatus.from_bytes(status.to_bytes())
+    assert isinstance(got, PythonTaskStatus)
+    task.update(got)
+    assert _satyr.payload_release(url)  # the executor went away with its sandbox file
+    assert task.outcome(got) == list(range(1000))

@@ -15,6 +15,7 @@ executor's sandbox and fetched through the agent's ``/files/download``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -214,13 +215,25 @@ def _store_result(pickled: bytes, task_id: str) -> str | None:
     return f"http://{agent}/files/download?{query}"
 
 
-def _load(msg: TaskInfo | TaskStatus) -> Any:
+def _payload(msg: TaskInfo | TaskStatus) -> bytes | None:
+    """The pickled payload, downloaded (once) when it travelled out of band."""
     raw = msg.get_field("data")
     if not raw:
         return None
-    if _label(msg, PAYLOAD_LABEL) == "url":
-        raw = _fetch(bytes(raw).decode())
-    return cloudpickle.loads(raw)
+    if _label(msg, PAYLOAD_LABEL) != "url":
+        return bytes(raw)
+    fetched: bytes | None = getattr(msg, "_fetched", None)
+    if fetched is None:
+        fetched = _fetch(bytes(raw).decode())
+        # PythonTask and PythonTaskStatus keep it (plain proxies have no room for it).
+        with contextlib.suppress(AttributeError):
+            object.__setattr__(msg, "_fetched", fetched)
+    return fetched
+
+
+def _load(msg: TaskInfo | TaskStatus) -> Any:
+    raw = _payload(msg)
+    return None if raw is None else cloudpickle.loads(raw)
 
 
 def _scalar(name: str, value: float) -> Resource:
@@ -249,6 +262,8 @@ class PythonTaskStatus(TaskStatus):
 
     proto = TaskStatus(labels=Labels(labels=[Label(key=PYTHON_LABEL)]))
 
+    _fetched: bytes | None = None
+
     @property
     def data(self) -> Any:
         """The unpickled payload (the result of a finished task)."""
@@ -258,6 +273,7 @@ class PythonTaskStatus(TaskStatus):
 
     @data.setter
     def data(self, value: Any) -> None:
+        self._fetched = None
         pickled = cloudpickle.dumps(value)
         url = None
         if len(pickled) > payload_threshold():
@@ -311,6 +327,12 @@ class PythonTaskStatus(TaskStatus):
     @error_kind.setter
     def error_kind(self, kind: str | None) -> None:
         _set_label(self, ERROR_LABEL, kind)
+
+    def fetch(self) -> None:
+        """Downloads a result that travelled out of band now (it lives in the executor's
+        sandbox only as long as the executor), so that ``data`` needs no network later."""
+        if self.has_finished():
+            _payload(self)
 
     def result(self) -> Any:
         """The result of a finished task; raises the task's exception otherwise."""
@@ -403,6 +425,7 @@ class PythonTask(TaskInfo):
     attempt: int = 1
     last_status: TaskStatus | None = None
     _payload_url: str | None = None
+    _fetched: bytes | None = None
 
     def __init__(
         self,
@@ -557,6 +580,7 @@ class PythonTask(TaskInfo):
     @data.setter
     def data(self, value: Any) -> None:
         self.release_payload()
+        self._fetched = None
         pickled = cloudpickle.dumps(value)
         if len(pickled) <= payload_threshold():
             self.set_field("data", pickled)
@@ -593,6 +617,8 @@ class PythonTask(TaskInfo):
         """Takes a status of this task: records it, calls :meth:`on_update`, then
         :meth:`on_success` or :meth:`on_fail` when it is terminal."""
         self.last_status = status
+        if isinstance(status, PythonTaskStatus):
+            status.fetch()
         self.on_update(status)
         if status.has_finished():
             self.release_payload()
