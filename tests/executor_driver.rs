@@ -340,13 +340,13 @@ async fn case_40_reconnects_within_backoff_max_then_gives_up_at_recovery_timeout
     );
     let first_gap = attempts[0] - closed_at;
     assert!(
-        first_gap <= Duration::from_millis(200 + 150),
+        first_gap <= Duration::from_millis(200 + 400),
         "{first_gap:?}"
     );
     for pair in attempts.windows(2) {
         let gap = pair[1] - pair[0];
         // Backoff at most 200 ms, plus the request's own time on a busy machine.
-        assert!(gap <= Duration::from_millis(200 + 150), "gap {gap:?}");
+        assert!(gap <= Duration::from_millis(200 + 400), "gap {gap:?}");
     }
     stop(&h);
     let count = agent.of_kind(call::Type::Subscribe).len();

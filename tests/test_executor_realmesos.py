@@ -170,3 +170,14 @@ def test_agent_shutdown_kills_tasks_and_ends_the_executor(sched: MiniScheduler) 
     # That executor process ends; the next task with these settings starts a new one.
     sched.wait_executor_exit(task.executor.executor_id.value)
     assert pid_of(sched, envs) != before
+
+
+def test_console_script_runs_tasks(sched: MiniScheduler) -> None:
+    import shutil
+    import sysconfig
+
+    script = shutil.which("satyr-executor", path=sysconfig.get_path("scripts"))
+    assert script is not None, "pip install . installs the satyr-executor console script"
+    task = PythonTask(double, [4], command=[script, "--log-level", "warning"])
+    status = sched.submit(task).result(timeout=WAIT)
+    assert task.outcome(status) == 8
