@@ -413,7 +413,11 @@ async fn first_subscribe_retries_503_and_a_refusal_shuts_down() {
     agent.script_subscribe(&[503, 503]);
     let (h, rx) = start(&agent, &[("MESOS_SUBSCRIPTION_BACKOFF_MAX", "50ms")]);
     let s = agent.next_stream().await;
-    assert_eq!(agent.of_kind(call::Type::Subscribe).len(), 3);
+    let subscribes = agent.wait_calls(call::Type::Subscribe, 3).await;
+    assert_eq!(
+        subscribes.iter().map(|r| r.answered).collect::<Vec<_>>(),
+        [503, 503, 200]
+    );
     s.subscribed();
     assert!(matches!(
         next(&rx),
