@@ -49,6 +49,25 @@ def resources_to_vector(a: _Resources, names: Sequence[str]) -> list[int]:
 def resources_find(a: _Resources, b: _Resources) -> list[_Resource] | None:
     """The entries of ``b`` that serve demand ``a`` (with ``b``'s fields), or None."""
 
+def resources_take(a: _Resources, b: _Resources) -> tuple[list[_Resource], list[_Resource]]:
+    """``(taken, rest)``: the entries of ``b`` serving demand ``a`` (with ``b``'s fields) and what
+    remains of ``b``; ``ResourceError`` naming the shortfall when ``a`` does not fit."""
+
+def resources_fit(a: _Resources, b: _Resources) -> int:
+    """How demand ``a`` fits in ``b``: -1 not at all, 0 taking all of ``b``, 1 with some left."""
+
+# Single resources of the same kind (name, value type, reservations, flags; else
+# ResourceKindError). Results keep ``a``'s other fields.
+
+def resource_add(a: Mapping[str, Any], b: Mapping[str, Any]) -> _Resource:
+    """``a + b`` for one resource."""
+
+def resource_sub(a: Mapping[str, Any], b: Mapping[str, Any]) -> _Resource:
+    """``a - b`` for one resource (possibly zero); ``ResourceError`` if ``b`` does not fit."""
+
+def resource_compare(a: Mapping[str, Any], b: Mapping[str, Any]) -> tuple[bool, bool]:
+    """``(a fits in b, b fits in a)`` for one resource."""
+
 # -- plain-form codec (see PLAIN_FORM.md) -------------------------------------------------------
 
 UNKNOWN_FIELDS_KEY: str
