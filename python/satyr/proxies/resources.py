@@ -594,6 +594,14 @@ def _plain_resources(msg: Message) -> list[dict[str, Any]]:
     return [item if type(item) is dict else _plain_of(item) for item in items]
 
 
+def plain_resources(msg: object) -> list[dict[str, Any]] | None:
+    """The plain form of a message's ``resources`` (shared with the message: read only), or None
+    when ``msg`` is not a message with resources (for readers such as :mod:`satyr.binpack`)."""
+    if isinstance(msg, Message) and _has_resources(msg):
+        return _plain_resources(msg)
+    return None
+
+
 def _has_resources(msg: Message) -> bool:
     field = msg._info.fields.get("resources")
     return (
