@@ -251,6 +251,9 @@ def test_numbers_mix_with_scalars() -> None:
     assert type(3 - Cpus(1)) is Cpus
     assert Mem(64) * 2 == Mem(128) and 2 * Mem(64) == Mem(128)
     assert Mem(128) / 4 == Mem(32)
+    assert Mem(128) / 3 == Mem(42.667)  # the factor is not rounded, the result is
+    with pytest.raises(satyr.ResourceError, match="mem: cannot scale by -1"):
+        Mem(1) * -1
     assert sum([Cpus(1), Cpus(2)]) == Cpus(3)
     assert sum([Ports(1), Ports(2)]) == Ports((1, 2))
     assert float(Cpus(1.5)) == 1.5 and int(Cpus(1.5)) == 1

@@ -12,6 +12,8 @@ Every message of the ``mesos.v1`` package has a class here under its own name (`
 written out so that mixins can be added to them. Resources and their algebra (``Cpus``, ``Mem``,
 ``Disk``, ``Gpus``, ``Ports``, ``ScalarResource``, ``RangesResource``, ``SetResource``; ``task <=
 offer``, ``offer - task``, ``sum(offers)``) are described in :mod:`satyr.proxies.resources`.
+``Ports`` is the ports resource; the ``mesos.v1.Ports`` message (DiscoveryInfo's named ports) is
+``DiscoveryPorts``.
 
 Subclass any of them to customise received messages::
 

@@ -143,7 +143,7 @@ def _spans(name: str, spec: object) -> list[tuple[int, int]]:
     ):
         spans = [_span(name, spec)]
     elif isinstance(spec, Iterable) and not isinstance(spec, str | bytes):
-        spans = sorted(_span(name, item) for item in spec)
+        spans = [_span(name, item) for item in spec]
     else:
         raise _satyr.ResourceError(f"{name}: expected ports or ranges, got {spec!r}")
     merged: list[tuple[int, int]] = []
@@ -329,7 +329,10 @@ class Resource(ResourceBase):
         scalar = self._scalar()
         if scalar is None or not _is_number(factor):
             return NotImplemented
-        product = _amount(self._label(), scalar * _amount(self._label(), factor))
+        number = float(factor)  # type: ignore[arg-type]
+        if not math.isfinite(number) or number < 0:
+            raise _satyr.ResourceError(f"{self._label()}: cannot scale by {factor!r}")
+        product = _amount(self._label(), scalar * number)
         return self._derive({**_plain_of(self), "scalar": {"value": product}})
 
     __rmul__ = __mul__
@@ -489,38 +492,6 @@ class _NamedScalar(ScalarResource, register=False):
         return None if head is None else head[1:]
 
 
-class Cpus(_NamedScalar):
-    """``cpus``: ``Cpus(0.5)``, ``Cpus(1, role='a')``."""
-
-    __slots__ = ()
-    proto = {"name": "cpus", "type": "SCALAR"}
-    _resource_name = "cpus"
-
-
-class Mem(_NamedScalar):
-    """``mem`` in MB: ``Mem(128)``."""
-
-    __slots__ = ()
-    proto = {"name": "mem", "type": "SCALAR"}
-    _resource_name = "mem"
-
-
-class Disk(_NamedScalar):
-    """``disk`` in MB: ``Disk(512)``."""
-
-    __slots__ = ()
-    proto = {"name": "disk", "type": "SCALAR"}
-    _resource_name = "disk"
-
-
-class Gpus(_NamedScalar):
-    """``gpus``: ``Gpus(1)``."""
-
-    __slots__ = ()
-    proto = {"name": "gpus", "type": "SCALAR"}
-    _resource_name = "gpus"
-
-
 class RangesResource(Resource):
     """A ranges resource of any name: ``RangesResource('slots', [(1, 4)], role=None, **fields)``.
     Ranges are inclusive; give a value, a ``(begin, end)`` pair, a ``range`` or a list of those
@@ -543,21 +514,6 @@ class RangesResource(Resource):
         return [repr(self._data["name"]), repr(self.value)]
 
 
-class Ports(RangesResource):
-    """``ports``: ``Ports((31000, 31010))``, ``Ports([(31000, 31010), (31020, 31020)])``,
-    ``Ports(31000)``, ``Ports(range(31000, 31011))``."""
-
-    __slots__ = ()
-    proto = {"name": "ports", "type": "RANGES"}
-
-    def __init__(self, ranges: Any = (), role: str | None = None, **fields: Any) -> None:
-        super().__init__("ports", ranges, role, **fields)
-
-    def _head(self) -> list[str] | None:
-        head = super()._head()
-        return None if head is None else head[1:]
-
-
 class SetResource(Resource):
     """A set resource: ``SetResource('zones', ['a', 'b'], role=None, **fields)`` (a str is one
     item). ``len()`` is the number of items."""
@@ -578,6 +534,56 @@ class SetResource(Resource):
         return [repr(self._data["name"]), repr(self.value)]
 
 
+# Defined last, so dispatch (most recent class first) tries the common resources first.
+
+
+class Ports(RangesResource):
+    """``ports``: ``Ports((31000, 31010))``, ``Ports([(31000, 31010), (31020, 31020)])``,
+    ``Ports(31000)``, ``Ports(range(31000, 31011))``."""
+
+    __slots__ = ()
+    proto = {"name": "ports", "type": "RANGES"}
+
+    def __init__(self, ranges: Any = (), role: str | None = None, **fields: Any) -> None:
+        super().__init__("ports", ranges, role, **fields)
+
+    def _head(self) -> list[str] | None:
+        head = super()._head()
+        return None if head is None else head[1:]
+
+
+class Gpus(_NamedScalar):
+    """``gpus``: ``Gpus(1)``."""
+
+    __slots__ = ()
+    proto = {"name": "gpus", "type": "SCALAR"}
+    _resource_name = "gpus"
+
+
+class Disk(_NamedScalar):
+    """``disk`` in MB: ``Disk(512)``."""
+
+    __slots__ = ()
+    proto = {"name": "disk", "type": "SCALAR"}
+    _resource_name = "disk"
+
+
+class Mem(_NamedScalar):
+    """``mem`` in MB: ``Mem(128)``."""
+
+    __slots__ = ()
+    proto = {"name": "mem", "type": "SCALAR"}
+    _resource_name = "mem"
+
+
+class Cpus(_NamedScalar):
+    """``cpus``: ``Cpus(0.5)``, ``Cpus(1, role='a')``."""
+
+    __slots__ = ()
+    proto = {"name": "cpus", "type": "SCALAR"}
+    _resource_name = "cpus"
+
+
 #: The classes above: their constructors set everything their templates ask for.
 _BUILTIN = frozenset({ScalarResource, Cpus, Mem, Disk, Gpus, RangesResource, Ports, SetResource})
 
@@ -590,7 +596,7 @@ def _plain_resources(msg: Message) -> list[dict[str, Any]]:
     value = msg._data.get("resources")
     if not value:
         return []
-    items = value._items if isinstance(value, RepeatedField) else value
+    items = value._items if type(value) is RepeatedField else value
     return [item if type(item) is dict else _plain_of(item) for item in items]
 
 
