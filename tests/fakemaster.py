@@ -226,9 +226,7 @@ class FakeMaster:
     def calls(self, type: str | None = None) -> list[Request]:
         """Non-SUBSCRIBE requests (of ``type``) so far."""
         return [
-            r
-            for r in self.requests()
-            if r.type != "SUBSCRIBE" and (type is None or r.type == type)
+            r for r in self.requests() if r.type != "SUBSCRIBE" and (type is None or r.type == type)
         ]
 
     def wait_until(self, what: str, pred: Callable[[list[Request]], bool]) -> None:
@@ -239,9 +237,7 @@ class FakeMaster:
 
     def wait_calls(self, type: str, n: int = 1) -> list[Request]:
         """Waits until ``n`` calls of ``type`` arrived; returns all of them."""
-        self.wait_until(
-            f"{n} {type} calls", lambda rs: sum(r.type == type for r in rs) >= n
-        )
+        self.wait_until(f"{n} {type} calls", lambda rs: sum(r.type == type for r in rs) >= n)
         return self.calls(type)
 
 

@@ -7,12 +7,11 @@ import json
 from collections.abc import Iterator
 
 import pytest
+import satyr
 from conftest import RealMesos, start_real_mesos
 from fakemaster import Recorder
-from test_driver_realmesos import FAST, find_framework
-
-import satyr
 from satyr.scheduler import Running
+from test_driver_realmesos import FAST, find_framework
 
 pytestmark = pytest.mark.realmesos
 
@@ -48,7 +47,9 @@ def test_basic_auth_right_secret_subscribes(secured: RealMesos) -> None:
 
 
 @pytest.mark.parametrize("secret", ["wrong", None])
-def test_basic_auth_refused_is_typed_and_not_retried(secured: RealMesos, secret: str | None) -> None:
+def test_basic_auth_refused_is_typed_and_not_retried(
+    secured: RealMesos, secret: str | None
+) -> None:
     rec = Recorder()
     creds = {"principal": "satyr", "secret": secret} if secret else {}
     running = Running(rec, name="auth", master=secured.url, driver_options=FAST, **creds)

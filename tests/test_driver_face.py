@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import satyr
 from fakemaster import (
     FakeMaster,
     Recorder,
@@ -22,8 +23,6 @@ from fakemaster import (
     rescind,
     update,
 )
-
-import satyr
 from satyr.driver import SchedulerDriver
 from satyr.interface import Scheduler
 from satyr.proxies import _registry
@@ -102,7 +101,7 @@ def test_case_11_reregistered_after_eof_with_the_same_id(subscribed: Any, fm: Fa
 
 
 def test_callbacks_get_proxies_in_order_on_one_thread(subscribed: Any, fm: FakeMaster) -> None:
-    driver, rec, stream = subscribed
+    _, rec, stream = subscribed
     stream.send(offers(offer("o1"), offer("o2", agent="agent-2")))
     stream.send(rescind("o2"))
     stream.send(update("t1", "TASK_RUNNING", uuid=U1))
@@ -119,11 +118,18 @@ def test_callbacks_get_proxies_in_order_on_one_thread(subscribed: Any, fm: FakeM
             "failure": {"agent_id": {"value": "a"}, "executor_id": {"value": "e"}, "status": 3},
         }
     )
-    inverse = {"id": {"value": "i1"}, "framework_id": {"value": "fw-1"}, "unavailability": {
-        "start": {"nanoseconds": 0}}}
+    inverse = {
+        "id": {"value": "i1"},
+        "framework_id": {"value": "fw-1"},
+        "unavailability": {"start": {"nanoseconds": 0}},
+    }
     stream.send({"type": "INVERSE_OFFERS", "inverse_offers": {"inverse_offers": [inverse]}})
-    stream.send({"type": "RESCIND_INVERSE_OFFER", "rescind_inverse_offer": {
-        "inverse_offer_id": {"value": "i1"}}})
+    stream.send(
+        {
+            "type": "RESCIND_INVERSE_OFFER",
+            "rescind_inverse_offer": {"inverse_offer_id": {"value": "i1"}},
+        }
+    )
     (got,) = rec.expect("offers")
     assert [type(o) for o in got] == [Offer, Offer]
     assert [o.id.value for o in got] == ["o1", "o2"]
@@ -153,7 +159,7 @@ def test_callbacks_get_proxies_in_order_on_one_thread(subscribed: Any, fm: FakeM
 
 
 def test_offer_subclass_templates_dispatch(subscribed: Any) -> None:
-    driver, rec, stream = subscribed
+    _, rec, stream = subscribed
     state = _registry.snapshot()
     try:
 
@@ -183,9 +189,9 @@ def test_a_raising_callback_is_logged_and_the_framework_keeps_running(
         rec.expect("offers")
         stream.send(update("t1", "TASK_FINISHED", uuid=U1))
         rec.expect("update")
-    assert any(
-        "boom in on_offers" in (r.exc_text or "") and r.exc_info for r in caplog.records
-    ), caplog.text
+    assert any("boom in on_offers" in (r.exc_text or "") and r.exc_info for r in caplog.records), (
+        caplog.text
+    )
     assert driver.connected
     driver.stop(failover=True)
 
@@ -201,7 +207,11 @@ def test_launch_takes_offers_offer_ids_and_dicts(subscribed: Any, fm: FakeMaster
     driver.launch("o3", [TaskInfo(name="s", task_id="t-str", slave_id="agent-3")])
     accepts = fm.wait_calls("ACCEPT", 3)
     bodies = [a.call["accept"] for a in accepts]
-    assert [b["offer_ids"] for b in bodies] == [[{"value": "o1"}], [{"value": "o2"}], [{"value": "o3"}]]
+    assert [b["offer_ids"] for b in bodies] == [
+        [{"value": "o1"}],
+        [{"value": "o2"}],
+        [{"value": "o3"}],
+    ]
     launched = [b["operations"][0]["launch"]["task_infos"][0] for b in bodies]
     assert [t["agent_id"]["value"] for t in launched] == ["agent-1", "agent-1", "agent-3"]
     assert launched[0]["task_id"] == task.task_id.to_plain()
@@ -423,7 +433,7 @@ def test_stop_and_join_from_a_callback(fm: FakeMaster) -> None:
             assert driver.join() is True  # its own thread: no deadlock
             done.set()
 
-    driver, rec = start(fm, Stopper())
+    driver, _ = start(fm, Stopper())
     stream = fm.subscribe()
     stream.send(update("t", "TASK_FINISHED", uuid=U1))
     assert done.wait(20)
@@ -440,12 +450,12 @@ def test_errors_map_to_the_exception_family(fm: FakeMaster) -> None:
         assert issubclass(cls, satyr.SatyrError)
     # A refused SUBSCRIBE (400) stops the driver with MesosError.
     fm.script_subscribe(Reply(400, body=b"Failed to validate scheduler::Call"))
-    driver, rec = start(fm)
+    _, rec = start(fm)
     (err,) = rec.expect("failure")
     assert type(err) is satyr.MesosError and "400" in str(err)
     # 401: AuthenticationError.
     fm.script_subscribe(Reply(401))
-    driver, rec = start(fm)
+    _, rec = start(fm)
     (err,) = rec.expect("failure")
     assert isinstance(err, satyr.AuthenticationError)
 
@@ -477,10 +487,17 @@ def test_connection_refused_is_a_disconnection_not_a_failure() -> None:
         ({"request_timeout": float("nan")}, "request_timeout"),
         ({"heartbeat_misses": 0}, "heartbeat_misses"),
         (
-            {"framework": {"user": "u", "name": "n", "roles": ["a"], "role": "b",
-                           "capabilities": [{"type": "MULTI_ROLE"}]}},
+            {
+                "framework": {
+                    "user": "u",
+                    "name": "n",
+                    "roles": ["a"],
+                    "role": "b",
+                    "capabilities": [{"type": "MULTI_ROLE"}],
+                }
+            },
             "role must not be set",
-        ),  # fmt: skip
+        ),
         ({"framework": {"user": "u", "name": "n", "roles": ["a"]}}, "MULTI_ROLE"),
         ({"suppressed_roles": ["nope"]}, "suppressed role"),
     ],

@@ -19,10 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import satyr
 from conftest import RealMesos, start_real_mesos
 from fakemaster import Recorder
-
-import satyr
 from satyr.driver import SchedulerDriver
 from satyr.proxies.messages import CommandInfo, SchedulerCall, TaskInfo
 
@@ -178,9 +177,8 @@ def test_case_06_accept_negotiation(where: str, real_mesos: RealMesos) -> None:
 
 @REAL
 def test_case_07_json_mode_sends_snake_case_fields(where: str, real_mesos: RealMesos) -> None:
-    with framework(
-        real_mesos.url, encoding="json", framework={"failover_timeout": 1234.5}
-    ) as (driver, rec):
+    info = {"failover_timeout": 1234.5}
+    with framework(real_mesos.url, encoding="json", framework=info) as (_, rec):
         fid, _ = rec.expect("registered")
         f = find_framework(real_mesos, fid.value)
         assert f is not None and f["failover_timeout"] == 1234.5
@@ -191,10 +189,7 @@ def test_case_07_json_mode_sends_snake_case_fields(where: str, real_mesos: RealM
 
 @REAL
 def test_case_09_stream_id_rotates(where: str, real_mesos: RealMesos) -> None:
-    with framework(real_mesos.url, failover=True, framework={"failover_timeout": 60}) as (
-        a,
-        rec_a,
-    ):
+    with framework(real_mesos.url, failover=True, framework={"failover_timeout": 60}) as (_, rec_a):
         fid, _ = rec_a.expect("registered")
     # The master knows the framework (disconnected, within its failover timeout). Two raw
     # subscriptions get two stream ids, and a call with the first is refused.
@@ -214,9 +209,10 @@ def test_case_09_stream_id_rotates(where: str, real_mesos: RealMesos) -> None:
     conn1.close()
     conn2.close()
     # A driver resubscribing the same framework gets its own stream id and its calls pass.
-    with framework(
-        real_mesos.url, framework={"id": fid.to_plain(), "failover_timeout": 60}
-    ) as (b, rec_b):
+    with framework(real_mesos.url, framework={"id": fid.to_plain(), "failover_timeout": 60}) as (
+        b,
+        rec_b,
+    ):
         fid_b, _ = rec_b.expect("registered")
         assert fid_b == fid
         b.revive()
@@ -227,9 +223,10 @@ def test_case_09_stream_id_rotates(where: str, real_mesos: RealMesos) -> None:
 def test_case_11_resubscribe_after_master_restart(where: str, tmp_path: Path) -> None:
     cluster = start_real_mesos(tmp_path / "a")
     try:
-        with framework(
-            cluster.url, framework={"failover_timeout": 300}, backoff_max=0.5
-        ) as (driver, rec):
+        with framework(cluster.url, framework={"failover_timeout": 300}, backoff_max=0.5) as (
+            driver,
+            rec,
+        ):
             fid, _ = rec.expect("registered")
             cluster.stop()
             rec.expect("disconnected")
@@ -517,7 +514,7 @@ def test_case_35_invalid_task_id(where: str, real_mesos: RealMesos) -> None:
 @REAL
 def test_case_36_teardown_and_failover_stop(where: str, real_mesos: RealMesos) -> None:
     # stop(failover=True): no TEARDOWN; the same id subscribes again within failover_timeout.
-    with framework(real_mesos.url, failover=True, framework={"failover_timeout": 60}) as (d, r):
+    with framework(real_mesos.url, failover=True, framework={"failover_timeout": 60}) as (_, r):
         fid, _ = r.expect("registered")
     assert find_framework(real_mesos, fid.value)["active"] is False  # type: ignore[index]
     with framework(real_mesos.url, framework={"id": fid.to_plain()}) as (driver, rec):

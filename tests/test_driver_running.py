@@ -10,9 +10,8 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from fakemaster import FakeMaster, Recorder, error
-
 import satyr
+from fakemaster import FakeMaster, Recorder, error
 from satyr.driver import LocalMasterUnavailableError, local_agents, resolve_master
 from satyr.scheduler import Running
 

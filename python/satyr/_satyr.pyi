@@ -1,7 +1,7 @@
 """Type stubs for the private native module ``satyr._satyr`` (hand-written, checked by stubtest)."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, final
 
 __version__: str
 
@@ -120,6 +120,7 @@ class OfferNotHeldError(InvalidCallError):
     """An offer was accepted that the driver does not hold: already used or declined, rescinded,
     or from before a resubscription."""
 
+@final
 class DriverSettings:
     """Everything a driver needs, checked when built (``InvalidCallError`` names the setting)."""
 
@@ -151,6 +152,7 @@ class DriverSettings:
     def implicit_acknowledgements(self) -> bool:
         """Whether status updates are acknowledged by the driver on receipt."""
 
+@final
 class DriverHandle:
     """Calls and control of a running driver; every method releases the GIL while it waits."""
 
@@ -172,6 +174,7 @@ class DriverHandle:
     def master(self) -> str | None:
         """The master subscribed (or subscribing) to, ``scheme://host:port``."""
 
+@final
 class DriverEvent:
     """One driver event: a Mesos event (``data`` = protobuf ``mesos.v1.scheduler.Event``) or
     ``DISCONNECTED`` / ``STOPPED`` (with ``error``)."""
@@ -189,6 +192,7 @@ class DriverEvent:
     @property
     def framework_id(self) -> str | None: ...
 
+@final
 class EventReceiver:
     """The driver's events, in order, for one reader."""
 

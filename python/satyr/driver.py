@@ -447,7 +447,9 @@ class SchedulerDriver:
         uuid = plain.get("uuid", {}).get("value")
         if not uuid:
             raise _satyr.InvalidCallError("operation status has no uuid: nothing to acknowledge")
-        body = {k: plain[k] for k in ("agent_id", "resource_provider_id") if k in plain}
+        body: dict[str, Any] = {
+            k: plain[k] for k in ("agent_id", "resource_provider_id") if k in plain
+        }
         body.update(uuid=uuid, operation_id=plain.get("operation_id", {}))
         self._call(type="ACKNOWLEDGE_OPERATION_STATUS", acknowledge_operation_status=body)
 

@@ -106,11 +106,15 @@ class Scheduler:
         """A HEARTBEAT from the master (called only when the driver was started with
         ``heartbeats=True``; the driver's watchdog works either way)."""
 
-    def on_inverse_offers(self, driver: SchedulerDriver, inverse_offers: list[InverseOffer]) -> None:
+    def on_inverse_offers(
+        self, driver: SchedulerDriver, inverse_offers: list[InverseOffer]
+    ) -> None:
         """Maintenance: the operator asks for resources back (answer with
         ``driver.accept_inverse_offers`` / ``driver.decline_inverse_offers``, or ignore)."""
 
-    def on_rescinded_inverse_offer(self, driver: SchedulerDriver, inverse_offer_id: OfferID) -> None:
+    def on_rescinded_inverse_offer(
+        self, driver: SchedulerDriver, inverse_offer_id: OfferID
+    ) -> None:
         """An inverse offer was withdrawn."""
 
     def on_operation_update(self, driver: SchedulerDriver, status: OperationStatus) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import getpass
 import logging
 import math
-import os
 import signal
 import threading
 import types
@@ -58,7 +57,7 @@ def _framework_info(
         if not roles or not all(isinstance(r, str) and r for r in roles):
             raise InvalidCallError(f"roles must be non-empty role names, got {roles!r}")
         info.roles = roles
-        info.capabilities.append({"type": "MULTI_ROLE"})
+        info.capabilities = [*info.capabilities, {"type": "MULTI_ROLE"}]
     if principal is not None:
         info.principal = principal
     if failover_timeout is not None:

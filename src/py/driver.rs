@@ -14,8 +14,8 @@ use pyo3::types::PyBytes;
 
 use super::errors::driver_error;
 use crate::driver::{
-    self, calls, master_url, Credentials, DriverConfig, DriverError, DriverEvent, DriverHandle, DriverState,
-    Encoding, EventReceiver, RecvError, Scheme, TlsRoots,
+    self, calls, master_url, Credentials, DriverConfig, DriverError, DriverEvent, DriverHandle,
+    DriverState, Encoding, EventReceiver, RecvError, Scheme, TlsRoots,
 };
 use crate::proto::mesos::scheduler::Call;
 use crate::proto::mesos::{FrameworkInfo, TaskStatus};
@@ -26,8 +26,11 @@ fn invalid(msg: String) -> PyErr {
 }
 
 fn seconds(what: &str, value: f64) -> PyResult<Duration> {
-    Duration::try_from_secs_f64(value)
-        .map_err(|_| invalid(format!("{what} must be a finite number of seconds >= 0, got {value}")))
+    Duration::try_from_secs_f64(value).map_err(|_| {
+        invalid(format!(
+            "{what} must be a finite number of seconds >= 0, got {value}"
+        ))
+    })
 }
 
 fn decode<M: prost::Message + Default>(what: &str, data: &[u8]) -> PyResult<M> {

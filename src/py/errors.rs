@@ -172,7 +172,10 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ResourceError", resource_error(py)?)?;
     m.add("ResourceKindError", resource_kind_error(py)?)?;
     m.add("MesosError", py.get_type::<MesosError>())?;
-    m.add("FrameworkRemovedError", py.get_type::<FrameworkRemovedError>())?;
+    m.add(
+        "FrameworkRemovedError",
+        py.get_type::<FrameworkRemovedError>(),
+    )?;
     m.add("AuthenticationError", py.get_type::<AuthenticationError>())?;
     m.add("MesosConnectionError", mesos_connection_error(py)?)?;
     m.add("NotConnectedError", not_connected_error(py)?)?;
