@@ -290,9 +290,9 @@ def test_repr():
         "TaskInfo(name='x', task_id=TaskID(value='t1'), command=CommandInfo(value='echo'))"
     )
     offer = Offer(resources=[{"name": "cpus", "type": "SCALAR", "scalar": {"value": 1}}])
-    assert repr(offer) == (
-        "Offer(resources=[Resource(name='cpus', type='SCALAR', scalar=Scalar(value=1.0))])"
-    )
+    assert repr(offer) == "Offer(resources=[Cpus(1)])"  # resources have their own repr
+    untyped = Offer(resources=[{"name": "cpus", "scalar": {"value": 1}}])
+    assert repr(untyped) == "Offer(resources=[Resource(name='cpus', scalar=Scalar(value=1.0))])"
     assert "<1000 bytes>" in repr(TaskInfo(task_id="t", data=b"x" * 1000))
     assert repr(Filters()) == "Filters()"
 
@@ -347,12 +347,17 @@ def test_nested_class_attributes_and_short_names():
 def test_every_mesos_message_has_a_class():
     from satyr.proxies import messages
     from satyr.proxies._registry import base_class
+    from satyr.proxies._schema import RENAMED
 
     for info in schema().values():
         cls = base_class(info)
         assert cls.type_name == info.full_name
         if info.parent is None and info.package == "mesos.v1":
-            assert getattr(messages, info.name).type_name == info.full_name
+            name = RENAMED.get(info.full_name, info.name)
+            assert getattr(messages, name).type_name == info.full_name
+    # ``Ports`` is the ports resource; the mesos.v1.Ports message is DiscoveryPorts.
+    assert messages.Ports.type_name == "mesos.v1.Resource"
+    assert messages.DiscoveryPorts.type_name == "mesos.v1.Ports"
 
 
 def test_no_field_is_shadowed_by_a_method():

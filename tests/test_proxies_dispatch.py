@@ -5,9 +5,11 @@ import pytest
 from satyr import _satyr
 from satyr.proxies import _registry
 from satyr.proxies.messages import (
+    Disk,
     Label,
     Labels,
     Offer,
+    Ports,
     Resource,
     SchedulerEvent,
     TaskInfo,
@@ -116,12 +118,13 @@ def test_nested_dispatch_in_offers():
             {"name": "disk", "type": "SCALAR", "scalar": {"value": 10}},
         ]
     )
-    assert [type(r) for r in offer.resources] == [Cpus, Mem, Resource]
+    # The user's classes, defined last, win over satyr's own Cpus and Mem; disk is satyr's Disk.
+    assert [type(r) for r in offer.resources] == [Cpus, Mem, Disk]
     event = {"type": "OFFERS", "offers": {"offers": [offer.to_plain(), offer.to_plain()]}}
     decoded = SchedulerEvent.from_bytes(_satyr.encode("mesos.v1.scheduler.Event", event))
     for received in decoded.offers.offers:
         assert type(received) is Offer
-        assert [type(r) for r in received.resources] == [Cpus, Mem, Resource]
+        assert [type(r) for r in received.resources] == [Cpus, Mem, Disk]
     assert Cpus(0.5).to_plain() == {"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.5}}
     assert Mem(64).scalar.value == 64.0
 
@@ -133,7 +136,7 @@ def test_template_fields_must_be_set_in_the_message():
     assert type(Resource.from_plain({"name": "gpus", "type": "SCALAR"})) is ScalarResource
     # unset type reads as SCALAR, its default, but the template asks for it to be set
     assert type(Resource.from_plain({"name": "gpus"})) is Resource
-    assert type(Resource.from_plain({"name": "ports", "type": "RANGES"})) is Resource
+    assert type(Resource.from_plain({"name": "ports", "type": "RANGES"})) is Ports
 
 
 def test_deeper_subclasses_win_over_their_parents():

@@ -4,6 +4,13 @@ The Rust core lives in the private native module ``satyr._satyr``; this package 
 """
 
 from satyr._satyr import (
+    AuthenticationError,
+    FrameworkRemovedError,
+    InvalidCallError,
+    MesosConnectionError,
+    MesosError,
+    NotConnectedError,
+    OfferNotHeldError,
     ProtocolError,
     ResourceError,
     ResourceKindError,
@@ -12,6 +19,13 @@ from satyr._satyr import (
 )
 
 __all__ = [
+    "AuthenticationError",
+    "FrameworkRemovedError",
+    "InvalidCallError",
+    "MesosConnectionError",
+    "MesosError",
+    "NotConnectedError",
+    "OfferNotHeldError",
     "ProtocolError",
     "ResourceError",
     "ResourceKindError",

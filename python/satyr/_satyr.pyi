@@ -49,6 +49,25 @@ def resources_to_vector(a: _Resources, names: Sequence[str]) -> list[int]:
 def resources_find(a: _Resources, b: _Resources) -> list[_Resource] | None:
     """The entries of ``b`` that serve demand ``a`` (with ``b``'s fields), or None."""
 
+def resources_take(a: _Resources, b: _Resources) -> tuple[list[_Resource], list[_Resource]]:
+    """``(taken, rest)``: the entries of ``b`` serving demand ``a`` (with ``b``'s fields) and what
+    remains of ``b``; ``ResourceError`` naming the shortfall when ``a`` does not fit."""
+
+def resources_fit(a: _Resources, b: _Resources) -> int:
+    """How demand ``a`` fits in ``b``: -1 not at all, 0 taking all of ``b``, 1 with some left."""
+
+# Single resources of the same kind (name, value type, reservations, flags; else
+# ResourceKindError). Results keep ``a``'s other fields.
+
+def resource_add(a: Mapping[str, Any], b: Mapping[str, Any]) -> _Resource:
+    """``a + b`` for one resource."""
+
+def resource_sub(a: Mapping[str, Any], b: Mapping[str, Any]) -> _Resource:
+    """``a - b`` for one resource (possibly zero); ``ResourceError`` if ``b`` does not fit."""
+
+def resource_compare(a: Mapping[str, Any], b: Mapping[str, Any]) -> tuple[bool, bool]:
+    """``(a fits in b, b fits in a)`` for one resource."""
+
 # -- plain-form codec (see PLAIN_FORM.md) -------------------------------------------------------
 
 UNKNOWN_FIELDS_KEY: str
@@ -92,6 +111,120 @@ def binpack_methods() -> list[str]:
 
 def binpack_portfolio() -> list[str]:
     """Names of the portfolio's default members, in tie-breaking order."""
+
+# --- scheduler driver (satyr.driver builds on these) -------------------------------------------
+
+class MesosError(SatyrError):
+    """The Mesos master refused: an ERROR event, or an HTTP error the driver does not retry."""
+
+class FrameworkRemovedError(MesosError):
+    """The master removed the framework (torn down, or its failover timeout ran out): its id can
+    never subscribe again."""
+
+class AuthenticationError(MesosError):
+    """The master refused the principal/secret (HTTP 401). Not retried."""
+
+class MesosConnectionError(SatyrError, ConnectionError):
+    """The master cannot be reached or the connection to it broke (refused, TLS, timeout,
+    malformed or oversized stream, heartbeats missed, no leader in ZooKeeper)."""
+
+class NotConnectedError(MesosConnectionError):
+    """A call was not sent: the driver is not subscribed (yet, or right now), or has stopped."""
+
+class InvalidCallError(SatyrError, ValueError):
+    """A bad driver setting or call argument (master address, framework info, a status without a
+    uuid to acknowledge, ...); nothing was sent."""
+
+class OfferNotHeldError(InvalidCallError):
+    """An offer was accepted that the driver does not hold: already used or declined, rescinded,
+    or from before a resubscription."""
+
+@final
+class DriverSettings:
+    """Everything a driver needs, checked when built (``InvalidCallError`` names the setting)."""
+
+    def __new__(
+        cls,
+        master: str,
+        framework_info: bytes,
+        *,
+        implicit_acknowledgements: bool = True,
+        principal: str | None = None,
+        secret: str | None = None,
+        ca_file: str | None = None,
+        suppressed_roles: list[str] = ...,
+        encoding: str = "protobuf",
+        zk_scheme: str = "http",
+        backoff_min: float = 0.5,
+        backoff_max: float = 15.0,
+        heartbeat_misses: int = 5,
+        max_frame_bytes: int | None = None,
+        connect_timeout: float = 10.0,
+        subscribe_timeout: float = 75.0,
+        request_timeout: float = 75.0,
+        deliver_heartbeats: bool = False,
+    ) -> DriverSettings: ...
+    @property
+    def master(self) -> str:
+        """The master address as given."""
+    @property
+    def implicit_acknowledgements(self) -> bool:
+        """Whether status updates are acknowledged by the driver on receipt."""
+
+@final
+class DriverHandle:
+    """Calls and control of a running driver; every method releases the GIL while it waits."""
+
+    def call(self, call: bytes) -> None:
+        """Sends a ``mesos.v1.scheduler.Call`` (protobuf bytes) and waits for the 202."""
+    def acknowledge(self, status: bytes) -> None:
+        """Acknowledges a ``mesos.v1.TaskStatus`` (protobuf bytes); a no-op in implicit mode."""
+    def stop(self, failover: bool) -> None:
+        """Stops the driver (TEARDOWN first unless ``failover``)."""
+    def join(self, timeout: float | None = None) -> tuple[bool, SatyrError | None]:
+        """``(stopped, fatal error or None)``; ``(False, None)`` on timeout."""
+    @property
+    def state(self) -> str:
+        """``DISCONNECTED``, ``SUBSCRIBING``, ``SUBSCRIBED`` or ``STOPPED``."""
+    @property
+    def framework_id(self) -> str | None:
+        """The framework id once known."""
+    @property
+    def master(self) -> str | None:
+        """The master subscribed (or subscribing) to, ``scheme://host:port``."""
+
+@final
+class DriverEvent:
+    """One driver event: a Mesos event (``data`` = protobuf ``mesos.v1.scheduler.Event``) or
+    ``DISCONNECTED`` / ``STOPPED`` (with ``error``)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def data(self) -> bytes | None: ...
+    @property
+    def error(self) -> SatyrError | None: ...
+    @property
+    def reregistered(self) -> bool: ...
+    @property
+    def master(self) -> str | None: ...
+    @property
+    def framework_id(self) -> str | None: ...
+
+@final
+class EventReceiver:
+    """The driver's events, in order, for one reader."""
+
+    def recv_batch(self, max: int, timeout: float | None = None) -> list[DriverEvent] | None:
+        """Up to ``max`` events after waiting up to ``timeout`` s (GIL released) for the first;
+        ``[]`` on timeout, ``None`` once the driver stopped and all events were taken."""
+    def __len__(self) -> int: ...
+
+def driver_start(settings: DriverSettings) -> tuple[DriverHandle, EventReceiver]:
+    """Starts a scheduler driver on the shared runtime."""
+
+def driver_validate_call(call: bytes) -> None:
+    """Checks a ``mesos.v1.scheduler.Call`` as the driver does before sending it."""
 
 # --- executor (satyr.executor builds on these) -------------------------------------------------
 

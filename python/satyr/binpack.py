@@ -19,7 +19,11 @@ How items and targets are read (duck typing, first rule that applies):
    enum numbers 0/1/2; without a ``type`` the first of ``scalar``/``ranges``/``set`` that is
    present), a quantity: ``scalar.value``; the number of ports in ``ranges.range`` (each with
    ``begin``/``end``, both included); the number of entries in ``set.item``. Entries with the
-   same name add up (e.g. reserved and unreserved cpus);
+   same name and role add up. Resources reserved for a role (the last of ``reservations``, or
+   the legacy ``role`` other than ``"*"``) are their own dimension ``name(role)``, e.g.
+   ``cpus(analytics)``: as in the resource algebra, they serve only demands reserved for that
+   role, never unreserved ones (weights name unreserved dimensions). satyr's message proxies
+   (``Offer``, ``TaskInfo``, ...) are read from their plain form, without building proxies;
 3. an object with numeric attributes among ``cpus``, ``mem``, ``disk``, ``gpus``, ``ports``
    (satyr's light resource objects); the ones it lacks count as 0.
 
@@ -37,6 +41,7 @@ contributes nothing.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from numbers import Real
 from typing import Any, TypeVar
@@ -104,21 +109,69 @@ def _kind(resource: object) -> str:
     return str(_get(kind, "name") or kind).rsplit(".", 1)[-1].upper()
 
 
+def _dimension(name: str, role: object) -> str:
+    """The dimension of a resource: its name, with the role when it is reserved."""
+    if isinstance(role, str) and role and role != "*":
+        return f"{name}({role})"
+    return name
+
+
+def _role(resource: object) -> object:
+    stack = _get(resource, "reservations")
+    if stack:
+        return _get(stack[-1], "role")
+    return _get(resource, "role")
+
+
+def _count(name: str, spans: Iterable[tuple[int, int]]) -> int:
+    count = 0
+    for begin, end in spans:
+        if end < begin:
+            raise ValueError(f"resource {name!r}: range {begin}-{end} ends before it begins")
+        count += end - begin + 1
+    return count
+
+
+def _plain_quantity(resource: Mapping[str, Any]) -> tuple[str, float]:
+    """``_quantity`` of a plain-form Resource dict (a message proxy's storage)."""
+    name = resource.get("name")
+    if not isinstance(name, str):
+        raise TypeError(f"a resource needs a string name, got {resource!r}")
+    kind = resource.get("type")
+    if kind is None:
+        kind = next((k.upper() for k in ("scalar", "ranges", "set") if k in resource), "UNKNOWN")
+    stack = resource.get("reservations")
+    dimension = _dimension(name, stack[-1].get("role") if stack else resource.get("role"))
+    if kind == "SCALAR":
+        return dimension, float(resource.get("scalar", {}).get("value", 0.0))
+    if kind == "RANGES":
+        spans = resource.get("ranges", {}).get("range", ())
+        return dimension, float(_count(name, ((s.get("begin", 0), s.get("end", 0)) for s in spans)))
+    if kind == "SET":
+        return dimension, float(len(resource.get("set", {}).get("item", ())))
+    raise ValueError(f"resource {name!r} of type {kind} has no quantity to pack")
+
+
+def _proxy_resources(obj: object) -> list[dict[str, Any]] | None:
+    """The plain-form resources of a satyr message proxy with ``resources``, else None."""
+    proxies = sys.modules.get("satyr.proxies.resources")
+    if proxies is None:
+        return None  # not imported: no proxy can exist
+    found: list[dict[str, Any]] | None = proxies.plain_resources(obj)
+    return found
+
+
 def _quantity(resource: object) -> tuple[str, float]:
     name = _get(resource, "name")
     if not isinstance(name, str):
         raise TypeError(f"a resource needs a string name, got {resource!r}")
     kind = _kind(resource)
+    name = _dimension(name, _role(resource))
     if kind == "SCALAR":
         return name, float(resource.scalar.value)  # type: ignore[attr-defined]
     if kind == "RANGES":
-        count = 0
-        for span in resource.ranges.range:  # type: ignore[attr-defined]
-            begin, end = int(span.begin), int(span.end)
-            if end < begin:
-                raise ValueError(f"resource {name!r}: range {begin}-{end} ends before it begins")
-            count += end - begin + 1
-        return name, float(count)
+        spans = resource.ranges.range  # type: ignore[attr-defined]
+        return name, float(_count(name, ((int(s.begin), int(s.end)) for s in spans)))
     if kind == "SET":
         return name, float(len(list(resource.set.item)))  # type: ignore[attr-defined]
     raise ValueError(f"resource {name!r} of type {kind} has no quantity to pack")
@@ -128,6 +181,13 @@ def resources(obj: object) -> dict[str, float]:
     """The resource quantities of an item or target, by name (see the module docs)."""
     if isinstance(obj, Mapping):
         return {str(k): float(v) for k, v in obj.items()}
+    plain = _proxy_resources(obj)
+    if plain is not None:
+        found: dict[str, float] = {}
+        for entry in plain:
+            name, quantity = _plain_quantity(entry)
+            found[name] = found.get(name, 0.0) + quantity
+        return found
     listed = _get(obj, "resources")
     if listed is not None:
         out: dict[str, float] = {}

@@ -4,6 +4,7 @@ use pyo3::prelude::*;
 
 pub mod binpack;
 pub mod codec;
+pub mod driver;
 pub mod errors;
 mod executor;
 mod resources;
@@ -17,6 +18,7 @@ fn satyr_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     binpack::register(m)?;
     resources::register(m)?;
     codec::register(m)?;
+    driver::register(m)?;
     executor::register(m)?;
     Ok(())
 }

@@ -40,7 +40,7 @@ mod value;
 #[cfg(test)]
 mod tests;
 
-pub use find::{find, fits};
+pub use find::{find, fits, take};
 pub use key::{
     legacy_reservations, DiskKey, Label, Reservation, ReservationType, ResourceKey, UNRESERVED_ROLE,
 };

@@ -8,6 +8,7 @@ from typing import Any
 from satyr.proxies._base import Message
 from satyr.proxies._schema import (
     HANDWRITTEN,
+    RENAMED,
     MessageInfo,
     class_name,
     qualified_name,
@@ -45,7 +46,7 @@ def _make_class(info: MessageInfo) -> type[Message]:
         "__doc__": f"Proxy of the ``{info.full_name}`` message.",
     }
     cls = types.new_class(
-        info.name,
+        RENAMED.get(info.full_name, info.name),
         (Message,),
         {"type_name": info.full_name},
         lambda ns: ns.update(namespace),

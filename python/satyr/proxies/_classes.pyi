@@ -45,6 +45,7 @@ __all__ = [
     "DeviceAccess",
     "DeviceWhitelist",
     "DiscoveryInfo",
+    "DiscoveryPorts",
     "DiskInfo",
     "DiskStatistics",
     "Docker",
@@ -102,7 +103,6 @@ __all__ = [
     "PerfStatistics",
     "Persistence",
     "Port",
-    "Ports",
     "RLimit",
     "RLimitInfo",
     "Range",
@@ -370,7 +370,7 @@ class Label(Message):
     key: Field[str, str | None]
     value: Field[str, str | None]
 
-class Ports(Message):
+class DiscoveryPorts(Message):
     ports: Field[RepeatedField[_c.Port], Iterable[_c.Port | Mapping[str, Any]] | None]
 
 class TaskID(Message):
@@ -1183,7 +1183,7 @@ class DiscoveryInfo(Message):
     environment: Field[str, str | None]
     location: Field[str, str | None]
     version: Field[str, str | None]
-    ports: Field[_c.Ports, _c.Ports | Mapping[str, Any] | None]
+    ports: Field[_c.DiscoveryPorts, _c.DiscoveryPorts | Mapping[str, Any] | None]
     labels: Field[_c.Labels, _c.Labels | Mapping[str, Any] | None]
 
 class ExecutorCall(Message):

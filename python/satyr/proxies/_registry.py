@@ -3,7 +3,8 @@ type; a message (decoded, or built from a dict) becomes an instance of the most 
 whose template it matches.
 
 Priority, highest first: classes with a template (their own ``proto`` or an inherited one) before
-classes without; then deeper subclasses before their parents; then the most recently defined. A
+classes without; then the most recently defined (so subclasses come before their parents, and a
+user's class before satyr's own, e.g. a user's ``Cpus(Resource)`` before ``satyr``'s ``Cpus``). A
 template matches a message when every field set in the template is set in the message too and
 matches: a scalar or enum is equal, a message field matches recursively, every item of a repeated
 template field is matched by some item of the message's field (so extra labels do not break the
@@ -46,7 +47,8 @@ def register(cls: type[Message], enabled: bool) -> None:
         return
     classes = _by_type.setdefault(info.full_name, [])
     classes.append(cls)
-    classes.sort(key=lambda c: (c._template is not None, c._depth, c._seq), reverse=True)
+    # A subclass is always defined after its parents, so recency puts it first.
+    classes.sort(key=lambda c: (c._template is not None, c._seq), reverse=True)
     _dispatch.clear()
 
 

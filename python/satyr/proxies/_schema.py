@@ -24,6 +24,10 @@ HANDWRITTEN = frozenset(
     }
 )
 
+#: Messages whose class goes by another name: ``messages.Ports`` is the ports resource, so the
+#: ``mesos.v1.Ports`` message (DiscoveryInfo's named ports) is ``DiscoveryPorts``.
+RENAMED = {"mesos.v1.Ports": "DiscoveryPorts"}
+
 INT_RANGES: dict[str, tuple[int, int]] = {
     "int32": (-(2**31), 2**31 - 1),
     "sint32": (-(2**31), 2**31 - 1),
@@ -159,7 +163,7 @@ def class_name(info: MessageInfo) -> str:
     """The module-level name of a top-level message's class: ``TaskID``, ``SchedulerCall`` (other
     packages are prefixed with their last component), ``TaskInfoBase`` (hand-written ones)."""
     prefix = "" if info.package == MAIN_PACKAGE else info.package.rsplit(".", 1)[-1].capitalize()
-    name = prefix + info.name
+    name = RENAMED.get(info.full_name, prefix + info.name)
     return name + "Base" if info.full_name in HANDWRITTEN else name
 
 

@@ -9,7 +9,11 @@ Every message of the ``mesos.v1`` package has a class here under its own name (`
 ``SchedulerEvent.Offers``). See :class:`~satyr.proxies._base.Message` for the behaviour they share.
 
 ``Resource``, ``Offer``, ``TaskInfo``, ``ExecutorInfo``, ``TaskStatus`` and ``FrameworkInfo`` are
-written out here so that mixins (resource arithmetic, ...) can be added to them.
+written out so that mixins can be added to them. Resources and their algebra (``Cpus``, ``Mem``,
+``Disk``, ``Gpus``, ``Ports``, ``ScalarResource``, ``RangesResource``, ``SetResource``; ``task <=
+offer``, ``offer - task``, ``sum(offers)``) are described in :mod:`satyr.proxies.resources`.
+``Ports`` is the ports resource; the ``mesos.v1.Ports`` message (DiscoveryInfo's named ports) is
+``DiscoveryPorts``.
 
 Subclass any of them to customise received messages::
 
@@ -31,23 +35,28 @@ from satyr.proxies._classes import (
     ExecutorInfoBase,
     FrameworkInfoBase,
     OfferBase,
-    ResourceBase,
     TaskInfoBase,
     TaskStatusBase,
 )
 from satyr.proxies._classes import __all__ as _generated
 from satyr.proxies._registry import from_plain
+from satyr.proxies.resources import (
+    Cpus,
+    Disk,
+    Gpus,
+    Mem,
+    Ports,
+    RangesResource,
+    Resource,
+    ResourcesMixin,
+    ScalarResource,
+    SetResource,
+)
 
 
-class Resource(ResourceBase):
-    """``mesos.v1.Resource``: one named resource (``cpus``, ``mem``, ``ports``, ...) of an offer,
-    task or executor."""
-
-    __slots__ = ()
-
-
-class Offer(OfferBase):
-    """``mesos.v1.Offer``: resources of one agent offered to the framework."""
+class Offer(ResourcesMixin, OfferBase):
+    """``mesos.v1.Offer``: resources of one agent offered to the framework (with the resource
+    algebra: ``task <= offer``, ``offer - task``, ``offer.cpus``, ...; see ``ResourcesMixin``)."""
 
     __slots__ = ()
 
@@ -58,9 +67,10 @@ class FrameworkInfo(FrameworkInfoBase):
     __slots__ = ()
 
 
-class ExecutorInfo(ExecutorInfoBase):
+class ExecutorInfo(ResourcesMixin, ExecutorInfoBase):
     """``mesos.v1.ExecutorInfo``. ``id`` is short for ``executor_id``; one constructed without an
-    executor id gets a fresh uuid4 (decoded ones never do)."""
+    executor id gets a fresh uuid4 (decoded ones never do). Has the resource algebra
+    (``ResourcesMixin``)."""
 
     __slots__ = ()
 
@@ -153,9 +163,10 @@ class TaskStatus(TaskStatusBase):
     is_terminal = has_terminated
 
 
-class TaskInfo(TaskInfoBase):
+class TaskInfo(ResourcesMixin, TaskInfoBase):
     """``mesos.v1.TaskInfo``. ``id`` is short for ``task_id``; one constructed without a task id
-    gets a fresh uuid4 (decoded ones never do)."""
+    gets a fresh uuid4 (decoded ones never do). Has the resource algebra (``task < offer``,
+    ``task.cpus``, ...; see ``ResourcesMixin``)."""
 
     __slots__ = ()
 
@@ -216,11 +227,20 @@ def proxy(type_name: str, plain: dict[str, Any]) -> Message:
 
 __all__ = [
     *_generated,
+    "Cpus",
+    "Disk",
     "ExecutorInfo",
     "FrameworkInfo",
+    "Gpus",
+    "Mem",
     "Message",
     "Offer",
+    "Ports",
+    "RangesResource",
     "Resource",
+    "ResourcesMixin",
+    "ScalarResource",
+    "SetResource",
     "TaskInfo",
     "TaskStatus",
     "decode",
