@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import RealMesos
+
 EXAMPLES = Path(__file__).parent.parent / "examples"
 
 
@@ -23,7 +25,7 @@ def test_placement_example_places_and_reports() -> None:
     assert "not placed: task-6, task-3, task-2" in out
 
 
-def test_readme_framework_snippet_runs_on_real_mesos(real_mesos, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_readme_framework_snippet_runs_on_real_mesos(real_mesos: RealMesos, tmp_path: Path) -> None:
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     snippet = readme.split("## A framework in a few lines", 1)[1].split("```python", 1)[1]
     snippet = snippet.split("```", 1)[0].replace("127.0.0.1:5050", real_mesos.address)
