@@ -160,6 +160,9 @@ pub(crate) struct Actor {
     offers: HashSet<String>,
     backoff: Backoff,
     phase: Phase,
+    /// The answer to a stop command, sent only once the driver is STOPPED, so whoever stopped it
+    /// sees the final state as soon as `stop()` returns.
+    stop_reply: Option<(Reply, Result<(), DriverError>)>,
 }
 
 impl Actor {
@@ -191,6 +194,7 @@ impl Actor {
             offers: HashSet::new(),
             backoff,
             phase: Phase::Detecting,
+            stop_reply: None,
         }
     }
 
@@ -212,6 +216,9 @@ impl Actor {
             tracing::error!("scheduler driver stopped: {e}");
         }
         self.shared.finish(outcome.clone());
+        if let Some((reply, result)) = self.stop_reply.take() {
+            let _ = reply.send(result);
+        }
         self.events.send(DriverEvent::Stopped(outcome));
     }
 
@@ -266,7 +273,7 @@ impl Actor {
                 } else {
                     self.teardown().await
                 };
-                let _ = reply.send(result);
+                self.stop_reply = Some((reply, result));
                 Some(None)
             }
         }

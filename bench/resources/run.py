@@ -1,6 +1,6 @@
 """Per-call cost of the resource algebra natives on typical offer/task sizes.
 
-Run after ``maturin develop --release``: ``python bench/bench_resources_native.py``.
+Run after ``maturin develop --release``: ``python bench/resources/run.py``.
 """
 
 from __future__ import annotations
