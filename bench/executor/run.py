@@ -1,7 +1,7 @@
 """PythonTask round trips through satyr-executor on real Mesos 1.11 (tests/realmesos): the
 first task (starts the executor), warm tasks one after another, a batch of tasks at once, and
 a 100 MB argument + 100 MB result. Run from the repository root after
-``maturin develop --release``: ``python bench/executor_roundtrip.py``."""
+``maturin develop --release``: ``python bench/executor/run.py``."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import cloudpickle
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from satyr.messages import PythonTask
 
