@@ -134,11 +134,11 @@ async fn case_25_explicit_ack_mode() {
     s.send(&update("t2", "a2", m::TaskState::TaskLost, None));
     next_event(&rx).await;
     let with_uuid = match next_event(&rx).await {
-        DriverEvent::Mesos(e) => e.event.update.unwrap().status,
+        DriverEvent::Mesos(e) => e.into_event().unwrap().update.unwrap().status,
         other => panic!("{other:?}"),
     };
     let without_uuid = match next_event(&rx).await {
-        DriverEvent::Mesos(e) => e.event.update.unwrap().status,
+        DriverEvent::Mesos(e) => e.into_event().unwrap().update.unwrap().status,
         other => panic!("{other:?}"),
     };
     h.call(calls::revive(vec![])).await.unwrap();

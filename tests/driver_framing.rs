@@ -1,8 +1,9 @@
-//! Framing and encoding: §5 cases 1-6 of the Mesos v1 HTTP API reference, against a fake master.
+//! Framing and encoding: §5 cases 1-6 of the Mesos v1 HTTP API reference, and the driver's
+//! on-demand full decoding of events, against a fake master.
 
 mod fake_master;
 
-use _satyr::driver::{self, DriverError, DriverEvent, Encoding};
+use _satyr::driver::{self, calls, DriverError, DriverEvent, Encoding};
 use _satyr::proto::mesos as m;
 use _satyr::proto::mesos::scheduler::call;
 use fake_master::*;
@@ -143,7 +144,8 @@ async fn case_04_large_frame_decodes_and_a_smaller_limit_is_a_typed_error() {
     assert_eq!(next_event(&rx).await.name(), "SUBSCRIBED");
     match next_event(&rx).await {
         DriverEvent::Mesos(e) => {
-            assert_eq!(e.event.offers.unwrap().offers[0].hostname.len(), 8 << 20);
+            let ev = e.into_event().unwrap();
+            assert_eq!(ev.offers.unwrap().offers[0].hostname.len(), 8 << 20);
         }
         other => panic!("{other:?}"),
     }
@@ -219,11 +221,144 @@ async fn json_mode_uses_snake_case_and_exact_media_types() {
     }
     let upd = br#"{"type":"UPDATE","update":{"status":{"task_id":{"value":"t1"},"state":"TASK_RUNNING","agent_id":{"value":"a1"},"uuid":"D4+tW9nLRp+hZXCGdyiVDg=="}}}"#;
     s.send_raw(driver::recordio::encode(upd));
-    assert_eq!(next_event(&rx).await.name(), "UPDATE");
+    match next_event(&rx).await {
+        DriverEvent::Mesos(e) => {
+            let status = e.into_event().unwrap().update.unwrap().status;
+            assert_eq!(status.task_id.value, "t1");
+            assert_eq!(status.state, m::TaskState::TaskRunning as i32);
+            assert_eq!(status.uuid.unwrap().len(), 16);
+        }
+        other => panic!("{other:?}"),
+    }
     let acks = fm.wait_calls(call::Type::Acknowledge, 1).await;
     let ack: serde_json::Value = serde_json::from_slice(&acks[0].body).unwrap();
     assert_eq!(ack["framework_id"]["value"], "fw-json");
     assert_eq!(ack["acknowledge"]["uuid"], "D4+tW9nLRp+hZXCGdyiVDg==");
     assert_eq!(ack["acknowledge"]["task_id"]["value"], "t1");
+    // The offers of a JSON OFFERS event are held: they can be accepted.
+    let offers = br#"{"type":"OFFERS","offers":{"offers":[{"id":{"value":"oj"},"framework_id":{"value":"fw-json"},"agent_id":{"value":"a1"},"hostname":"h1"}]}}"#;
+    s.send_raw(driver::recordio::encode(offers));
+    match next_event(&rx).await {
+        DriverEvent::Mesos(e) => {
+            assert_eq!(
+                e.offer_ids().map(|o| &o.value[..]).collect::<Vec<_>>(),
+                ["oj"]
+            );
+            let got = e.event().unwrap().offers.as_ref().unwrap();
+            assert_eq!(got.offers[0].hostname, "h1");
+        }
+        other => panic!("{other:?}"),
+    }
+    h.call(calls::launch(
+        vec![m::OfferId { value: "oj".into() }],
+        vec![],
+        None,
+    ))
+    .await
+    .unwrap();
+    h.stop(true).await.unwrap();
+}
+
+#[tokio::test]
+async fn offers_rescinds_and_updates_are_decoded_in_full_only_on_demand() {
+    let fm = FakeMaster::start().await;
+    let (h, rx) = driver::start(config(&fm.url())).unwrap();
+    let s = fm.next_stream().await;
+    s.send(&subscribed("fw-lazy", 15.0));
+    let sent = offers(vec![offer("o1", "a1"), offer("o2", "a2")]);
+    s.send(&sent);
+    s.send(&rescind("o1"));
+    let upd = update("t1", "a1", m::TaskState::TaskRunning, Some([7; 16]));
+    s.send(&upd);
+    match next_event(&rx).await {
+        // SUBSCRIBED's body is read by the driver, so it is decoded on receipt.
+        DriverEvent::Subscribed(sub) => assert!(sub.event.is_decoded()),
+        other => panic!("{other:?}"),
+    }
+    let DriverEvent::Mesos(e) = next_event(&rx).await else {
+        panic!("expected OFFERS");
+    };
+    assert!(!e.is_decoded());
+    let ids: Vec<&str> = e.offer_ids().map(|o| o.value.as_str()).collect();
+    assert_eq!(ids, ["o1", "o2"]);
+    assert_eq!(e.event().unwrap(), &sent);
+    assert!(e.is_decoded());
+    let DriverEvent::Mesos(e) = next_event(&rx).await else {
+        panic!("expected RESCIND");
+    };
+    assert_eq!(e.event_type.as_str_name(), "RESCIND");
+    assert!(!e.is_decoded());
+    let DriverEvent::Mesos(e) = next_event(&rx).await else {
+        panic!("expected UPDATE");
+    };
+    assert!(!e.is_decoded());
+    assert_eq!(e.into_event().unwrap(), upd);
+    // The driver's bookkeeping worked from its slim view: o1 was rescinded, o2 is held, and
+    // the update was acknowledged.
+    assert_eq!(
+        h.call(calls::accept(
+            vec![m::OfferId { value: "o1".into() }],
+            vec![],
+            None
+        ))
+        .await,
+        Err(DriverError::OfferNotHeld("o1".into()))
+    );
+    h.call(calls::launch(
+        vec![m::OfferId { value: "o2".into() }],
+        vec![],
+        None,
+    ))
+    .await
+    .unwrap();
+    let acks = fm.wait_calls(call::Type::Acknowledge, 1).await;
+    let ack = acks[0].call.acknowledge.as_ref().unwrap();
+    assert_eq!(
+        (
+            ack.task_id.value.as_str(),
+            ack.agent_id.value.as_str(),
+            &ack.uuid[..]
+        ),
+        ("t1", "a1", &[7; 16][..])
+    );
+    h.stop(true).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_malformed_field_the_driver_skips_errs_on_demand_and_the_stream_goes_on() {
+    let fm = FakeMaster::start().await;
+    let (h, rx) = driver::start(config(&fm.url())).unwrap();
+    let s = fm.next_stream().await;
+    s.send(&subscribed("fw-bad", 15.0));
+    // OFFERS plus a `subscribed` field (2) whose body is no protobuf message.
+    let mut record = offers(vec![offer("o1", "a1")]).encode_to_vec();
+    record.extend_from_slice(&[0x12, 0x02, 0xff, 0xff]);
+    s.send_raw(driver::recordio::encode(&record));
+    s.send(&offers(vec![offer("o2", "a1")]));
+    assert_eq!(next_event(&rx).await.name(), "SUBSCRIBED");
+    match next_event(&rx).await {
+        DriverEvent::Mesos(e) => {
+            assert_eq!(&e.raw[..], &record[..]);
+            match e.event() {
+                Err(DriverError::Stream(msg)) => assert!(msg.contains("protobuf"), "{msg}"),
+                other => panic!("{other:?}"),
+            }
+            // The same answer again, without decoding twice.
+            assert!(e.is_decoded() && e.event().is_err());
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(next_event(&rx).await.name(), "OFFERS");
+    // Both offers are held: the subscription was not dropped.
+    h.call(calls::launch(
+        vec![
+            m::OfferId { value: "o1".into() },
+            m::OfferId { value: "o2".into() },
+        ],
+        vec![],
+        None,
+    ))
+    .await
+    .unwrap();
     h.stop(true).await.unwrap();
 }

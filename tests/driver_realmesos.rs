@@ -110,7 +110,7 @@ fn real_mesos_launch_echo_hi_with_implicit_acks() {
     let framework_id = match next(&rx, deadline) {
         DriverEvent::Subscribed(s) => {
             assert!(!s.reregistered);
-            let sub = s.event.event.subscribed.unwrap();
+            let sub = s.event.event().unwrap().subscribed.clone().unwrap();
             assert_eq!(sub.heartbeat_interval_seconds, Some(15.0));
             s.framework_id
         }
@@ -121,7 +121,7 @@ fn real_mesos_launch_echo_hi_with_implicit_acks() {
     let offer = loop {
         match next(&rx, deadline) {
             DriverEvent::Mesos(e) if e.event_type.as_str_name() == "OFFERS" => {
-                break e.event.offers.unwrap().offers.remove(0);
+                break e.into_event().unwrap().offers.unwrap().offers.remove(0);
             }
             DriverEvent::Mesos(_) => continue,
             other => panic!("{other:?}"),
@@ -156,7 +156,8 @@ fn real_mesos_launch_echo_hi_with_implicit_acks() {
     let mut states = vec![];
     loop {
         match next(&rx, deadline) {
-            DriverEvent::Mesos(e) => match (e.event.update, e.event.offers) {
+            DriverEvent::Mesos(e) => match e.into_event().map(|ev| (ev.update, ev.offers)).unwrap()
+            {
                 (Some(u), _) => {
                     assert_eq!(u.status.task_id, task_id);
                     let state = m::TaskState::try_from(u.status.state).unwrap();

@@ -1,21 +1,28 @@
-//! Event decoding throughput of the scheduler driver: RecordIO framing + protobuf `Event`
-//! decoding (what the stream reader does for every record), on one core, over a large stream
-//! built from the OFFERS events captured from real Mesos 1.11 (tests/fixtures).
+//! Event decoding throughput of the scheduler driver, on one core, over a large stream built
+//! from the OFFERS events captured from real Mesos 1.11 (tests/fixtures):
+//!
+//! - what the driver's stream reader does per record: RecordIO framing in HTTP-sized chunks,
+//!   `codec::event_protobuf` and `MesosEvent::from_protobuf` (the driver's slim view: type and
+//!   offer ids; the full `Event` is decoded only on demand);
+//! - for comparison, the same framing plus a full prost decode of every `Event` (what the reader
+//!   did before, and what `MesosEvent::event()` costs when a Rust user asks for it).
 //!
 //!     cargo bench --bench driver_decode
 //!
-//! Target: >= 200 MB/s. Prints MB/s, events/s and offers/s (best of several passes).
+//! Target: >= 200 MB/s. Prints MB/s (best and median of several passes), events/s and offers/s.
 
 use std::time::Instant;
 
-use _satyr::driver::codec::decode_event;
+use _satyr::driver::codec::{decode_event, event_protobuf};
 use _satyr::driver::recordio::{self, Decoder, DEFAULT_MAX_FRAME};
-use _satyr::driver::Encoding;
+use _satyr::driver::{Encoding, MesosEvent};
 use _satyr::proto::mesos::scheduler::event::Type;
 use _satyr::proto::mesos::scheduler::Event;
 use bytes::Bytes;
 use prost::Message;
 
+/// The issue's target for the reader, MB/s.
+const TARGET_MB_S: f64 = 200.0;
 const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/scheduler_stream.recordio"
@@ -66,7 +73,8 @@ fn build_stream(offers: &[_satyr::proto::mesos::Offer]) -> (Vec<u8>, usize, usiz
     (stream, events, n)
 }
 
-fn decode_all(stream: &[u8]) -> (usize, usize) {
+/// Framing plus a full prost decode of every event (the reader before lazy decoding).
+fn decode_full(stream: &[u8]) -> (usize, usize) {
     let mut dec = Decoder::new(DEFAULT_MAX_FRAME);
     let (mut events, mut offers) = (0, 0);
     for chunk in stream.chunks(CHUNK) {
@@ -82,57 +90,36 @@ fn decode_all(stream: &[u8]) -> (usize, usize) {
     (events, offers)
 }
 
-/// What the driver's own bookkeeping needs from an OFFERS event (type and offer ids); prost skips
-/// every other field without allocating. Measured to size a lazy full decode.
-#[derive(Clone, PartialEq, prost::Message)]
-struct SlimEvent {
-    #[prost(int32, optional, tag = "1")]
-    r#type: Option<i32>,
-    #[prost(message, optional, tag = "3")]
-    offers: Option<SlimOffers>,
-}
-
-#[derive(Clone, PartialEq, prost::Message)]
-struct SlimOffers {
-    #[prost(message, repeated, tag = "1")]
-    offers: Vec<SlimOffer>,
-}
-
-#[derive(Clone, PartialEq, prost::Message)]
-struct SlimOffer {
-    #[prost(message, optional, tag = "1")]
-    id: Option<SlimId>,
-}
-
-#[derive(Clone, PartialEq, prost::Message)]
-struct SlimId {
-    #[prost(string, tag = "1")]
-    value: String,
-}
-
-fn decode_slim(stream: &[u8]) -> (usize, usize) {
+/// Exactly what the driver's reader does per record (src/driver/reader.rs), up to handing the
+/// boxed event to the actor; the offer count comes from the slim view the actor reads.
+fn decode_as_reader(stream: &[u8]) -> (usize, usize) {
     let mut dec = Decoder::new(DEFAULT_MAX_FRAME);
     let (mut events, mut offers) = (0, 0);
     for chunk in stream.chunks(CHUNK) {
         dec.push(chunk);
         while let Some(record) = dec.next_record().expect("framing") {
-            let event = SlimEvent::decode(record.clone()).expect("event");
+            let ev = event_protobuf(record, Encoding::Protobuf)
+                .and_then(MesosEvent::from_protobuf)
+                .expect("event");
             events += 1;
-            offers += event.offers.map_or(0, |o| o.offers.len());
-            std::hint::black_box(record);
+            offers += ev.offer_ids().count();
+            std::hint::black_box(Box::new(ev));
         }
     }
     (events, offers)
 }
 
-fn best_of(runs: usize, f: impl Fn() -> (usize, usize), expect: (usize, usize)) -> f64 {
-    let mut best = f64::INFINITY;
-    for _ in 0..runs {
-        let t = Instant::now();
-        assert_eq!(f(), expect);
-        best = best.min(t.elapsed().as_secs_f64());
-    }
-    best
+/// Seconds per pass: (best, median).
+fn time_passes(runs: usize, f: impl Fn() -> (usize, usize), expect: (usize, usize)) -> (f64, f64) {
+    let mut times: Vec<f64> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            assert_eq!(f(), expect);
+            t.elapsed().as_secs_f64()
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    (times[0], times[runs / 2])
 }
 
 fn main() {
@@ -145,17 +132,36 @@ fn main() {
         offers.len(),
         stream.len() as f64 / n as f64
     );
-    let best = best_of(5, || decode_all(&stream), (events, n));
+    const RUNS: usize = 7;
+    let (best, median) = time_passes(RUNS, || decode_as_reader(&stream), (events, n));
+    let (full_best, full_median) = time_passes(RUNS, || decode_full(&stream), (events, n));
+    let (reader, full) = (mb / best, mb / full_best);
     println!(
-        "decode (RecordIO + protobuf Event, one core, best of 5): {:.0} MB/s, {:.0} events/s, \
-         {:.0} offers/s (target >= 200 MB/s)",
-        mb / best,
+        "driver reader (framing + slim decode: type, offer ids), one core, {RUNS} passes: \
+         best {reader:.0} MB/s, median {:.0} MB/s; {:.0} events/s, {:.0} offers/s",
+        mb / median,
         events as f64 / best,
         n as f64 / best
     );
-    let slim = best_of(5, || decode_slim(&stream), (events, n));
     println!(
-        "framing + slim decode (type and offer ids only, the rest skipped): {:.0} MB/s",
-        mb / slim
+        "full decode (framing + prost Event), one core, {RUNS} passes: best {full:.0} MB/s, \
+         median {:.0} MB/s; {:.0} offers/s",
+        mb / full_median,
+        n as f64 / full_best
+    );
+    // Judged on the median: the machine is shared and the best pass can be a lucky one.
+    let verdict = if mb / median >= TARGET_MB_S {
+        "MET"
+    } else {
+        "MISSED"
+    };
+    println!(
+        "reader vs the {TARGET_MB_S:.0} MB/s target: {:.1}x (median {:.1}x) {}; \
+         vs the full decode: {:.1}x (median {:.1}x)",
+        reader / TARGET_MB_S,
+        mb / median / TARGET_MB_S,
+        verdict,
+        reader / full,
+        full_median / median
     );
 }

@@ -533,10 +533,11 @@ impl Actor {
                 if session.subscribed {
                     return None;
                 }
+                // Decoded in full on receipt.
                 let id = ev
-                    .event
-                    .subscribed
-                    .as_ref()
+                    .event()
+                    .ok()
+                    .and_then(|e| e.subscribed.as_ref())
                     .map(|s| s.framework_id.clone())
                     .filter(|id| !id.value.is_empty());
                 let Some(id) = id else {
@@ -569,10 +570,11 @@ impl Actor {
                 }));
             }
             EventType::Error => {
+                // Decoded in full on receipt.
                 let message = ev
-                    .event
-                    .error
-                    .as_ref()
+                    .event()
+                    .ok()
+                    .and_then(|e| e.error.as_ref())
                     .map(|e| e.message.clone())
                     .unwrap_or_default();
                 self.events.send(DriverEvent::Mesos(ev));
@@ -593,14 +595,12 @@ impl Actor {
                 }
             }
             EventType::Offers => {
-                if let Some(o) = &ev.event.offers {
-                    self.offers
-                        .extend(o.offers.iter().map(|offer| offer.id.value.clone()));
-                }
+                self.offers
+                    .extend(ev.offer_ids().map(|id| id.value.clone()));
                 self.events.send(DriverEvent::Mesos(ev));
             }
             EventType::Rescind => {
-                if let Some(r) = &ev.event.rescind {
+                if let Some(r) = &ev.slim.rescind {
                     self.offers.remove(&r.offer_id.value);
                 }
                 self.events.send(DriverEvent::Mesos(ev));
@@ -608,8 +608,8 @@ impl Actor {
             EventType::Update => {
                 // Acknowledge iff the update has a uuid: reconciliation and master-generated
                 // updates have none and must never be acknowledged.
-                let ack = match &ev.event.update {
-                    Some(u) if implicit => calls::acknowledge(&u.status).ok(),
+                let ack = match &ev.slim.update {
+                    Some(u) if implicit => calls::acknowledge(&u.status.to_status()).ok(),
                     _ => None,
                 };
                 self.events.send(DriverEvent::Mesos(ev));

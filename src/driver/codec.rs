@@ -50,11 +50,12 @@ pub fn encode_call(call: &Call, encoding: Encoding) -> Result<Bytes, DriverError
     }
 }
 
-/// Decodes one RecordIO record into an event, and returns the event's protobuf bytes (the record
-/// itself in protobuf mode, so nothing the master sent is lost in re-encoding).
-pub fn decode_event(record: Bytes, encoding: Encoding) -> Result<(Event, Bytes), DriverError> {
-    let pb = match encoding {
-        Encoding::Protobuf => record,
+/// The protobuf bytes of the event in one RecordIO record: the record itself in protobuf mode
+/// (so nothing the master sent is lost in re-encoding), the JSON event parsed in full and
+/// re-encoded in JSON mode. Protobuf records are not looked into here.
+pub fn event_protobuf(record: Bytes, encoding: Encoding) -> Result<Bytes, DriverError> {
+    match encoding {
+        Encoding::Protobuf => Ok(record),
         Encoding::Json => {
             let desc = descriptor("mesos.v1.scheduler.Event")?;
             let mut de = serde_json::Deserializer::from_slice(&record);
@@ -63,9 +64,15 @@ pub fn decode_event(record: Bytes, encoding: Encoding) -> Result<(Event, Bytes),
                 .map_err(|e| DriverError::Stream(format!("undecodable JSON event: {e}")))?;
             de.end()
                 .map_err(|e| DriverError::Stream(format!("junk after the JSON event: {e}")))?;
-            Bytes::from(dynamic.encode_to_vec())
+            Ok(Bytes::from(dynamic.encode_to_vec()))
         }
-    };
+    }
+}
+
+/// Decodes one RecordIO record into a full event, and returns the event's protobuf bytes (see
+/// [`event_protobuf`]). The driver itself decodes less ([`super::MesosEvent::from_protobuf`]).
+pub fn decode_event(record: Bytes, encoding: Encoding) -> Result<(Event, Bytes), DriverError> {
+    let pb = event_protobuf(record, encoding)?;
     let event = Event::decode(pb.clone())
         .map_err(|e| DriverError::Stream(format!("undecodable protobuf event: {e}")))?;
     Ok((event, pb))

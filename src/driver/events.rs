@@ -6,39 +6,96 @@
 //! it can wait without the GIL and take the GIL once per batch).
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use prost::Message as _;
 
 use super::error::DriverError;
 use super::master_url::Endpoint;
+use super::slim::SlimEvent;
 use crate::proto::mesos as m;
 use crate::proto::mesos::scheduler::event::Type as EventType;
 use crate::proto::mesos::scheduler::Event;
 
-/// A Mesos event as received: its type, decoded form and protobuf bytes.
+/// A Mesos event as received: its type and protobuf bytes, with the full decoded [`Event`] on
+/// demand ([`MesosEvent::event`]).
+///
+/// The driver's stream reader decodes only what the driver itself needs (the type, offer ids,
+/// the rescinded offer id, and an update's task id, agent id and uuid for acknowledgement), so
+/// a busy OFFERS stream is not fully decoded on the hot path: the Python face re-decodes the
+/// bytes into proxies anyway. SUBSCRIBED and ERROR, whose bodies the driver reads, are decoded
+/// in full on receipt. Since the fields the driver skips are not checked on receipt, a malformed
+/// one shows up as an error from [`MesosEvent::event`], not as a stream error.
 #[derive(Debug, Clone)]
 pub struct MesosEvent {
     /// The event type (`UNKNOWN` for a type this build does not know).
     pub event_type: EventType,
-    /// The decoded event.
-    pub event: Event,
     /// The event's protobuf encoding (in protobuf mode, the bytes the master sent).
     pub raw: Bytes,
+    /// The driver's own view.
+    pub(crate) slim: SlimEvent,
+    full: OnceLock<Result<Event, DriverError>>,
+}
+
+fn decode_full(raw: &Bytes) -> Result<Event, DriverError> {
+    Event::decode(raw.clone())
+        .map_err(|e| DriverError::Stream(format!("undecodable protobuf event: {e}")))
 }
 
 impl MesosEvent {
-    pub(crate) fn new(event: Event, raw: Bytes) -> Self {
-        let event_type = event
+    /// Reads the protobuf bytes of a `mesos.v1.scheduler.Event` as the driver's stream reader
+    /// does: the driver's view now, the full event now only for SUBSCRIBED and ERROR.
+    pub fn from_protobuf(raw: Bytes) -> Result<Self, DriverError> {
+        let slim = SlimEvent::decode(raw.clone())
+            .map_err(|e| DriverError::Stream(format!("undecodable protobuf event: {e}")))?;
+        let event_type = slim
             .r#type
             .and_then(|t| EventType::try_from(t).ok())
             .unwrap_or(EventType::Unknown);
-        MesosEvent {
-            event_type,
-            event,
-            raw,
+        let full = OnceLock::new();
+        if matches!(event_type, EventType::Subscribed | EventType::Error) {
+            // Rare, and read by the driver: an undecodable one is a stream error.
+            let _ = full.set(Ok(decode_full(&raw)?));
         }
+        Ok(MesosEvent {
+            event_type,
+            raw,
+            slim,
+            full,
+        })
+    }
+
+    /// The decoded event, decoded on the first call (later calls return the same result).
+    /// Errs if the bytes are not a valid `Event`.
+    pub fn event(&self) -> Result<&Event, DriverError> {
+        self.full
+            .get_or_init(|| decode_full(&self.raw))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// The decoded event, taking it (decoded now unless [`MesosEvent::event`] already did).
+    pub fn into_event(self) -> Result<Event, DriverError> {
+        match self.full.into_inner() {
+            Some(done) => done,
+            None => decode_full(&self.raw),
+        }
+    }
+
+    /// Whether the full event has been decoded (on receipt, or by [`MesosEvent::event`]).
+    pub fn is_decoded(&self) -> bool {
+        self.full.get().is_some()
+    }
+
+    /// The ids of the offers of an OFFERS event (empty for any other event), without decoding
+    /// the full event.
+    pub fn offer_ids(&self) -> impl Iterator<Item = &m::OfferId> {
+        self.slim
+            .offers
+            .iter()
+            .flat_map(|o| o.offers.iter().map(|o| &o.id))
     }
 }
 

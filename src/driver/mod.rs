@@ -13,8 +13,9 @@
 //! let (handle, events) = driver::start(DriverConfig::new("zk://zk1:2181/mesos", info))?;
 //! for event in events.recv_batch(64, std::time::Duration::from_secs(1)).unwrap_or_default() {
 //!     if let DriverEvent::Mesos(e) = &event {
-//!         if let Some(offers) = &e.event.offers {
-//!             let ids = offers.offers.iter().map(|o| o.id.clone()).collect();
+//!         // The offer ids are at hand; `e.event()?` decodes the whole event when needed.
+//!         let ids: Vec<_> = e.offer_ids().cloned().collect();
+//!         if !ids.is_empty() {
 //!             handle.call_blocking(calls::decline(ids, Some(calls::refuse_for(60.0))))?;
 //!         }
 //!     }
@@ -48,6 +49,7 @@ pub mod http;
 pub mod master_url;
 mod reader;
 pub mod recordio;
+mod slim;
 pub mod state;
 
 pub use config::{Credentials, DriverConfig};

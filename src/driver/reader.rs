@@ -1,5 +1,6 @@
-//! The subscription stream reader: RecordIO records in, decoded events out, with the heartbeat
-//! watchdog (any bytes count as life; nothing for `misses x heartbeat_interval` ends the stream).
+//! The subscription stream reader: RecordIO records in, events out (decoded only as far as the
+//! driver needs, see [`MesosEvent`]), with the heartbeat watchdog (any bytes count as life;
+//! nothing for `misses x heartbeat_interval` ends the stream).
 
 use std::time::Duration;
 
@@ -78,16 +79,19 @@ async fn read(
                 Ok(None) => break,
                 Err(e) => return e,
             };
-            let (event, raw) = match codec::decode_event(record, settings.encoding) {
-                Ok(x) => x,
+            // Only the driver's view is decoded here; the full event is decoded on demand.
+            let ev = match codec::event_protobuf(record, settings.encoding)
+                .and_then(MesosEvent::from_protobuf)
+            {
+                Ok(ev) => ev,
                 Err(e) => return e,
             };
-            let ev = MesosEvent::new(event, raw);
             if ev.event_type == EventType::Subscribed {
+                // Decoded in full on receipt (an undecodable SUBSCRIBED already failed above).
                 let interval = ev
-                    .event
-                    .subscribed
-                    .as_ref()
+                    .event()
+                    .ok()
+                    .and_then(|e| e.subscribed.as_ref())
                     .and_then(|s| s.heartbeat_interval_seconds);
                 window = heartbeat_window(interval, settings.heartbeat_misses);
             }

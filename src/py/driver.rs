@@ -125,6 +125,8 @@ impl PyDriverEvent {
     }
 }
 
+/// Hands Python the event's bytes only: Python decodes them into proxies, so the full Rust
+/// decode (`MesosEvent::event`) is never triggered on this path.
 fn to_py_event(py: Python<'_>, event: DriverEvent) -> PyDriverEvent {
     let mut out = PyDriverEvent {
         name: event.name(),
