@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,3 +82,16 @@ def real_mesos(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealMesos]:
         yield cluster
     finally:
         cluster.stop()
+
+
+def wait_until(what: str, predicate: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Waits until `predicate()` holds, for things only observable by asking (e.g. the master's
+    state); fails naming `what` after `timeout` seconds. Re-checks with a short growing pause."""
+    deadline = time.monotonic() + timeout
+    pause = threading.Event()
+    interval = 0.01
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        pause.wait(interval)
+        interval = min(interval * 2, 0.2)

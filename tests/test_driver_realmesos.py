@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 import satyr
-from conftest import RealMesos, start_real_mesos
+from conftest import RealMesos, start_real_mesos, wait_until
 from fakemaster import Recorder
 from satyr.driver import SchedulerDriver
 from satyr.proxies.messages import CommandInfo, SchedulerCall, TaskInfo
@@ -268,6 +268,11 @@ def test_case_12_framework_id_mismatch_is_refused(where: str, real_mesos: RealMe
 def test_case_14_removed_framework_is_not_resubscribed(where: str, real_mesos: RealMesos) -> None:
     with framework(real_mesos.url, failover=True, framework={"failover_timeout": 0}) as (_, r):
         fid, _ = r.expect("registered")
+    # The master removes the framework once it notices the closed connection: wait for that.
+    wait_until(
+        "the master to remove the framework",
+        lambda: any(f["id"] == fid.value for f in state(real_mesos)["completed_frameworks"]),
+    )
     with framework(real_mesos.url, framework={"id": fid.to_plain()}) as (driver, rec):
         (message,) = rec.expect("error")
         assert "Framework has been removed" in message
