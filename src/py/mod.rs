@@ -6,6 +6,7 @@ pub mod binpack;
 pub mod codec;
 pub mod errors;
 mod resources;
+mod scheduler;
 
 /// The private native module behind the `satyr` package.
 #[pymodule]
@@ -16,5 +17,6 @@ fn satyr_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     binpack::register(m)?;
     resources::register(m)?;
     codec::register(m)?;
+    scheduler::register(m)?;
     Ok(())
 }
