@@ -229,6 +229,19 @@ def test_a_callable_placer_and_its_failure() -> None:
     assert outcomes[0][:2] == ("", "placer_error") and "RuntimeError: nope" in outcomes[0][2]
     assert launched_tasks(ops) == [["t"]]  # bfd stood in
 
+    # A placer must not call its own core (that would wait for itself): it gets an error.
+    def nosy(items: list[list[float]], capacities: list[list[float]]) -> list[int | None]:
+        len(core)
+        return [0] * len(items)
+
+    core = SchedulerCore(method=nosy)
+    core.subscribed(0.0)
+    core.submit(task("t"))
+    ops, outcomes = core.offers([offer("o1", "a1", 2.0, 1024.0)], 1.0)
+    assert "cannot be used from inside its own placer" in outcomes[0][2]
+    assert launched_tasks(ops) == [["t"]]
+    assert len(core) == 1
+
 
 def test_workers(core: SchedulerCore) -> None:
     core.set_workers(task("worker", cpus=0.5), idle_timeout=10.0, max_failures=3)

@@ -6,11 +6,12 @@
 //! own clock). Every input returns `(ops, outcomes)`: `ops` is a list of `(call type, Call
 //! bytes)` to send in order, `outcomes` a list of `(task id, kind, detail, is_worker)`.
 
+use std::cell::Cell;
 use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
 use prost::Message;
-use pyo3::exceptions::{PyKeyError, PyValueError};
+use pyo3::exceptions::{PyKeyError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 
@@ -112,6 +113,12 @@ pub struct PySchedulerCore {
     start: Instant,
 }
 
+thread_local! {
+    /// This thread is inside the core (a Python placer runs there): calling the core again would
+    /// wait for itself forever.
+    static INSIDE: Cell<bool> = const { Cell::new(false) };
+}
+
 impl PySchedulerCore {
     /// Runs `f` on the core: at once when the lock is free, else (and for heavy work) with the
     /// GIL released while waiting and working, so other Python threads keep running.
@@ -120,16 +127,27 @@ impl PySchedulerCore {
         py: Python<'_>,
         heavy: bool,
         f: impl FnOnce(&mut SchedulerCore) -> R + Send,
-    ) -> R {
+    ) -> PyResult<R> {
+        if INSIDE.with(Cell::get) {
+            return Err(PyRuntimeError::new_err(
+                "the scheduler core cannot be used from inside its own placer",
+            ));
+        }
+        let run = |core: &mut SchedulerCore| {
+            INSIDE.with(|i| i.set(true));
+            let r = f(core);
+            INSIDE.with(|i| i.set(false));
+            r
+        };
         if !heavy {
             if let Ok(mut core) = self.inner.try_lock() {
-                return f(&mut core);
+                return Ok(run(&mut core));
             }
         }
-        py.detach(|| {
+        Ok(py.detach(|| {
             let mut core = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-            f(&mut core)
-        })
+            run(&mut core)
+        }))
     }
 
     fn now(&self, now: Option<f64>) -> Result<u64> {
@@ -146,7 +164,7 @@ impl PySchedulerCore {
         heavy: bool,
         f: impl FnOnce(&mut SchedulerCore) -> Output + Send,
     ) -> PyResult<PyOutput<'py>> {
-        let encoded = self.with(py, heavy, |core| encode(f(core)));
+        let encoded = self.with(py, heavy, |core| encode(f(core)))?;
         to_py(py, encoded)
     }
 }
@@ -248,8 +266,8 @@ impl PySchedulerCore {
     /// Queues a `mesos.v1.TaskInfo` (bytes); returns its task id.
     #[pyo3(signature = (task, max_attempts = None))]
     fn submit(&self, py: Python<'_>, task: &[u8], max_attempts: Option<u32>) -> PyResult<String> {
-        let info: m::TaskInfo = decode("TaskInfo", task)?;
-        Ok(self.with(py, false, |core| core.submit(info, max_attempts))?)
+        let encoded = task.to_vec();
+        Ok(self.with(py, false, |core| core.submit_encoded(encoded, max_attempts))??)
     }
 
     /// Queues many TaskInfos at once; on an error, the tasks before it stay queued.
@@ -263,16 +281,15 @@ impl PySchedulerCore {
         let heavy = tasks.len() > 64;
         let result = self.with(py, heavy, |core| {
             let mut ids = Vec::with_capacity(tasks.len());
-            for (i, bytes) in tasks.iter().enumerate() {
-                let submitted = decode::<m::TaskInfo>("TaskInfo", bytes)
-                    .and_then(|info| core.submit(info, max_attempts));
+            for (i, bytes) in tasks.into_iter().enumerate() {
+                let submitted = core.submit_encoded(bytes, max_attempts);
                 match submitted {
                     Ok(id) => ids.push(id),
                     Err(e) => return Err((i, e)),
                 }
             }
             Ok(ids)
-        });
+        })?;
         result.map_err(|(i, e)| {
             let err: PyErr = e.into();
             let msg = format!(
@@ -379,7 +396,7 @@ impl PySchedulerCore {
         now: Option<f64>,
     ) -> PyResult<PyOutput<'py>> {
         let now = self.now(now)?;
-        let encoded = self.with(py, false, |core| core.kill(&task_id, now).map(encode));
+        let encoded = self.with(py, false, |core| core.kill(&task_id, now).map(encode))?;
         match encoded {
             Some(e) => to_py(py, e),
             None => Err(PyKeyError::new_err(task_id)),
@@ -394,8 +411,8 @@ impl PySchedulerCore {
     }
 
     /// The subscription was lost: no calls until `subscribed`.
-    fn disconnected(&self, py: Python<'_>) {
-        self.with(py, false, |core| core.disconnected());
+    fn disconnected(&self, py: Python<'_>) -> PyResult<()> {
+        self.with(py, false, |core| core.disconnected())
     }
 
     /// The ACCEPT answering these offers could not be sent: its tasks queue again.
@@ -411,10 +428,10 @@ impl PySchedulerCore {
     }
 
     /// An executor exited (FAILURE event with an executor id).
-    fn executor_lost(&self, py: Python<'_>, agent_id: String, executor_id: String) {
+    fn executor_lost(&self, py: Python<'_>, agent_id: String, executor_id: String) -> PyResult<()> {
         self.with(py, false, |core| {
             core.executor_lost(&agent_id, &executor_id)
-        });
+        })
     }
 
     /// The real total resources of an agent (`mesos.v1.Resource` bytes each).
@@ -430,7 +447,7 @@ impl PySchedulerCore {
             .collect::<Result<Vec<_>>>()?;
         Ok(self.with(py, false, |core| {
             core.set_agent_total(&agent_id, &resources)
-        })?)
+        })??)
     }
 
     /// Configures worker mode from a TaskInfo template (bytes).
@@ -446,7 +463,7 @@ impl PySchedulerCore {
         let idle = millis("idle_timeout", idle_timeout)?;
         Ok(self.with(py, false, |core| {
             core.set_workers(template, idle, max_failures)
-        })?)
+        })??)
     }
 
     /// How many workers are wanted now.
@@ -465,28 +482,29 @@ impl PySchedulerCore {
     #[pyo3(signature = (worker_id, now = None))]
     fn worker_idle(&self, py: Python<'_>, worker_id: String, now: Option<f64>) -> PyResult<bool> {
         let now = self.now(now)?;
-        Ok(self.with(py, false, |core| core.worker_idle(&worker_id, now)))
+        self.with(py, false, |core| core.worker_idle(&worker_id, now))
     }
 
     /// A worker has a call in flight; False for an unknown worker.
-    fn worker_busy(&self, py: Python<'_>, worker_id: String) -> bool {
+    fn worker_busy(&self, py: Python<'_>, worker_id: String) -> PyResult<bool> {
         self.with(py, false, |core| core.worker_busy(&worker_id))
     }
 
     /// The live state name of a task, None once it ended.
-    fn state(&self, py: Python<'_>, task_id: String) -> Option<&'static str> {
-        self.with(py, false, |core| core.state(&task_id))
-            .map(|s| s.as_str_name())
+    fn state(&self, py: Python<'_>, task_id: String) -> PyResult<Option<&'static str>> {
+        Ok(self
+            .with(py, false, |core| core.state(&task_id))?
+            .map(|s| s.as_str_name()))
     }
 
     /// True for a live worker id.
-    fn is_worker(&self, py: Python<'_>, task_id: String) -> bool {
+    fn is_worker(&self, py: Python<'_>, task_id: String) -> PyResult<bool> {
         self.with(py, false, |core| core.is_worker(&task_id))
     }
 
     /// Live per-call tasks by state name.
     fn counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let counts = self.with(py, false, |core| core.counts());
+        let counts = self.with(py, false, |core| core.counts())?;
         let d = PyDict::new(py);
         for (state, n) in counts {
             d.set_item(state.as_str_name(), n)?;
@@ -496,7 +514,7 @@ impl PySchedulerCore {
 
     /// Live workers by state name.
     fn worker_counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let counts = self.with(py, false, |core| core.worker_counts());
+        let counts = self.with(py, false, |core| core.worker_counts())?;
         let d = PyDict::new(py);
         for (state, n) in counts {
             d.set_item(state.as_str_name(), n)?;
@@ -507,7 +525,7 @@ impl PySchedulerCore {
     /// Ended tasks by outcome (`finished`, `exception`, `failed`, `killed`, `error`) and the
     /// totals `submitted`, `launches`, `retries`.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let stats = self.with(py, false, |core| core.stats().clone());
+        let stats = self.with(py, false, |core| core.stats().clone())?;
         let d = PyDict::new(py);
         for (name, n) in stats.ended_by_outcome() {
             d.set_item(name, n)?;
@@ -519,30 +537,30 @@ impl PySchedulerCore {
     }
 
     /// Live per-call tasks.
-    fn __len__(&self, py: Python<'_>) -> usize {
+    fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
         self.with(py, false, |core| core.len())
     }
 
     /// No per-call task is live.
-    fn is_idle(&self, py: Python<'_>) -> bool {
+    fn is_idle(&self, py: Python<'_>) -> PyResult<bool> {
         self.with(py, false, |core| core.is_empty())
     }
 
     /// Tasks (and workers) waiting for offers.
     #[getter]
-    fn waiting(&self, py: Python<'_>) -> usize {
+    fn waiting(&self, py: Python<'_>) -> PyResult<usize> {
         self.with(py, false, |core| core.waiting())
     }
 
     /// Offers held now.
     #[getter]
-    fn held_offers(&self, py: Python<'_>) -> usize {
+    fn held_offers(&self, py: Python<'_>) -> PyResult<usize> {
         self.with(py, false, |core| core.held_offers())
     }
 
     /// Why worker mode gave up, or None.
     #[getter]
-    fn workers_failed(&self, py: Python<'_>) -> Option<String> {
+    fn workers_failed(&self, py: Python<'_>) -> PyResult<Option<String>> {
         self.with(py, false, |core| core.workers_failed().map(String::from))
     }
 }

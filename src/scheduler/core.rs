@@ -2,8 +2,6 @@
 //! updates are in `update`, the common end of every input (placement, declines, REVIVE and
 //! SUPPRESS, timers) in `cycle`.
 
-use std::collections::HashMap;
-
 use prost::Message;
 
 use super::config::Config;
@@ -27,9 +25,9 @@ pub struct SchedulerCore {
     pub(super) placer: Box<dyn Placer>,
     pub(super) fallback: MethodPlacer,
     pub(super) tasks: FastMap<Serial, Task>,
-    pub(super) by_id: HashMap<String, Serial>,
+    pub(super) by_id: FastMap<String, Serial>,
     /// Current and earlier attempt ids of live tasks.
-    pub(super) by_mesos: HashMap<String, Serial>,
+    pub(super) by_mesos: FastMap<String, Serial>,
     pub(super) next_serial: Serial,
     pub(super) queue: Queue,
     /// Classes not yet checked against known agents, and classes found too big.
@@ -69,8 +67,8 @@ impl SchedulerCore {
             placer: Box::new(placer),
             fallback,
             tasks: FastMap::default(),
-            by_id: HashMap::new(),
-            by_mesos: HashMap::new(),
+            by_id: FastMap::default(),
+            by_mesos: FastMap::default(),
             next_serial: 1,
             queue: Queue::default(),
             unchecked: Vec::new(),
@@ -104,6 +102,27 @@ impl SchedulerCore {
     /// Errors (the task is not queued): an invalid or duplicate id, not exactly one of
     /// `command`/`executor`, unreadable resources.
     pub fn submit(&mut self, info: TaskInfo, max_attempts: Option<u32>) -> Result<String> {
+        let encoded = info.encode_to_vec();
+        self.submit_checked(info, encoded, max_attempts)
+    }
+
+    /// [`SchedulerCore::submit`] for an encoded TaskInfo (kept as given).
+    pub fn submit_encoded(
+        &mut self,
+        encoded: Vec<u8>,
+        max_attempts: Option<u32>,
+    ) -> Result<String> {
+        let info = TaskInfo::decode(encoded.as_slice())
+            .map_err(|e| Error::Protocol(format!("cannot decode the TaskInfo: {e}")))?;
+        self.submit_checked(info, encoded, max_attempts)
+    }
+
+    fn submit_checked(
+        &mut self,
+        info: TaskInfo,
+        encoded: Vec<u8>,
+        max_attempts: Option<u32>,
+    ) -> Result<String> {
         let id = info.task_id.value.clone();
         task::check_id(&id).map_err(Error::InvalidArgument)?;
         if self.by_id.contains_key(&id) || self.by_mesos.contains_key(&id) {
@@ -117,7 +136,7 @@ impl SchedulerCore {
                 "max_attempts must be at least 1".into(),
             ));
         }
-        self.enqueue(info, Kind::Call, max_attempts)?;
+        self.enqueue(&info, encoded, Kind::Call, max_attempts)?;
         self.stats.submitted += 1;
         Ok(id)
     }
@@ -125,7 +144,8 @@ impl SchedulerCore {
     /// Checks and queues a task; shared by `submit` and worker creation.
     pub(super) fn enqueue(
         &mut self,
-        info: TaskInfo,
+        info: &TaskInfo,
+        encoded: Vec<u8>,
         kind: Kind,
         max_attempts: u32,
     ) -> Result<Serial> {
@@ -157,7 +177,11 @@ impl SchedulerCore {
                 mesos_id: id.clone(),
                 id: id.clone(),
                 kind,
-                info,
+                encoded,
+                executor_resources: info
+                    .executor
+                    .as_ref()
+                    .is_some_and(|e| !e.resources.is_empty()),
                 class,
                 phase: Phase::Queued,
                 state: TaskState::TaskStaging,
@@ -181,8 +205,8 @@ impl SchedulerCore {
         let Some(t) = self.tasks.get(&serial) else {
             return;
         };
-        let sig = signature(&t.info.resources);
-        let resources = t.info.resources.clone();
+        let resources = t.info().map(|i| i.resources).unwrap_or_default();
+        let sig = signature(&resources);
         let dims = &self.config.dimensions;
         let (class, created) = self.queue.class_for(sig, || {
             // It parsed when submitted, so it parses now.
@@ -247,10 +271,10 @@ impl SchedulerCore {
         if t.kind == Kind::Worker {
             self.workers.alive.remove(&serial);
         }
+        t.kill_requested = true;
         match &t.phase {
             Phase::Queued => self.end(serial, OutcomeKind::Killed, Some(queued_detail.into())),
             Phase::Launched { agent_id, .. } => {
-                t.kill_requested = true;
                 let op = Op::Kill {
                     task_id: m::TaskId {
                         value: t.mesos_id.clone(),
@@ -440,7 +464,6 @@ impl SchedulerCore {
         let why = why.unwrap_or(kind.name());
         let gave_up = match kind {
             OutcomeKind::Error => self.workers.give_up(why),
-            OutcomeKind::Killed if asked => None,
             _ if asked => None,
             _ => self.workers.failed(why),
         };

@@ -12,6 +12,7 @@ use super::task::{attempt_id, Kind, Phase, Serial};
 use super::workers::Worker;
 use crate::binpack::problem::to_float;
 use crate::proto::mesos::{self as m, TaskState};
+use prost::Message;
 
 impl SchedulerCore {
     /// Runs after every input; `offers_arrived` forces a placement round.
@@ -141,7 +142,8 @@ impl SchedulerCore {
                     None => return,
                 }
             }
-            match self.enqueue(info, Kind::Worker, 1) {
+            let encoded = info.encode_to_vec();
+            match self.enqueue(&info, encoded, Kind::Worker, 1) {
                 Ok(serial) => {
                     self.workers.alive.insert(serial, Worker::default());
                 }
@@ -213,7 +215,7 @@ impl SchedulerCore {
             self.recon.accepts.push_back((now, ids, tasks));
             self.out.ops.push(Op::Launch {
                 offer_ids: bin.offer_ids,
-                tasks: bin.tasks,
+                tasks: bin.tasks.into_iter().map(|t| *t).collect(),
                 refuse_seconds: refuse,
             });
             if refuse > 0.0 {
@@ -229,9 +231,9 @@ impl SchedulerCore {
     fn launch(
         &mut self,
         serial: Serial,
-        mut info: m::TaskInfo,
+        mut info: Box<m::TaskInfo>,
         now: u64,
-    ) -> Option<(m::TaskInfo, u32)> {
+    ) -> Option<(Box<m::TaskInfo>, u32)> {
         let t = self.tasks.get_mut(&serial)?;
         // A fresh id per attempt; skip numbers another task uses (ids are the user's to pick).
         let mut launch = t.launches + 1;

@@ -50,19 +50,29 @@ pub use placement::{MethodPlacer, Placer};
 pub use retries::{EXCEPTION, OUTCOME_LABEL};
 pub use task::attempt_id;
 
-/// A multiplicative hasher for the core's integer handles (not attacker-controlled).
+/// A multiplicative hasher for the core's handles and task ids (the caller's own, so flooding
+/// resistance is not needed).
 #[derive(Default, Clone, Copy)]
 pub struct SerialHasher(u64);
 
 impl Hasher for SerialHasher {
     fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(c);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.write_u64(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 59));
         }
     }
 
     fn write_u64(&mut self, v: u64) {
-        self.0 = (self.0 ^ v).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = (self.0.rotate_left(23) ^ v).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
 
     fn finish(&self) -> u64 {
@@ -70,5 +80,5 @@ impl Hasher for SerialHasher {
     }
 }
 
-/// A map keyed by the core's integer handles.
+/// A map keyed by the core's handles or task ids.
 pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<SerialHasher>>;

@@ -43,7 +43,8 @@ impl Placer for MethodPlacer {
 pub struct Placed {
     pub bin: usize,
     pub serial: Serial,
-    pub info: m::TaskInfo,
+    /// Boxed: the message is large and moves several times on its way to the ACCEPT.
+    pub info: Box<m::TaskInfo>,
 }
 
 /// Result of one round.
@@ -198,34 +199,38 @@ fn take(
     demand: &Resources,
     agent: Option<&mut Agent>,
     now: u64,
-) -> Option<m::TaskInfo> {
-    let executor = task
-        .info
-        .executor
-        .as_ref()
-        .filter(|e| !e.resources.is_empty());
+) -> Option<Box<m::TaskInfo>> {
     let mut executor_resources = None;
     let mut new_executor = None;
     let mut after_executor = None;
-    if let Some(e) = executor {
-        let id = &e.executor_id.value;
-        let known = agent.as_ref().and_then(|a| a.executors.get(id));
-        if let Some(known) = known {
-            executor_resources = Some(known.resources.clone());
-        } else if !bin.running.contains(id) {
-            // A new executor: its resources come out of the offer too.
-            let want = convert::demand(&e.resources).ok()?;
-            let got = find(&bin.remaining, &want).ok()??;
-            after_executor = Some(bin.remaining.sub(&got).ok()?);
-            let echoed = convert::echo_all(&got, &bin.sources);
-            new_executor = Some((id.clone(), echoed.clone()));
-            executor_resources = Some(echoed);
+    let mut decoded = None;
+    if task.executor_resources {
+        let info = task.info()?;
+        if let Some(e) = info.executor.as_ref() {
+            let id = &e.executor_id.value;
+            let known = agent.as_ref().and_then(|a| a.executors.get(id));
+            if let Some(known) = known {
+                executor_resources = Some(known.resources.clone());
+            } else if !bin.running.contains(id) {
+                // A new executor: its resources come out of the offer too.
+                let want = convert::demand(&e.resources).ok()?;
+                let got = find(&bin.remaining, &want).ok()??;
+                after_executor = Some(bin.remaining.sub(&got).ok()?);
+                let echoed = convert::echo_all(&got, &bin.sources);
+                new_executor = Some((id.clone(), echoed.clone()));
+                executor_resources = Some(echoed);
+            }
         }
+        decoded = Some(info);
     }
     let remaining = after_executor.as_ref().unwrap_or(&bin.remaining);
     let got = find(remaining, demand).ok()??;
+    // Decoded only once it fits (most proposals do, but not all).
+    let mut info = match decoded {
+        Some(info) => info,
+        None => task.info()?,
+    };
     bin.remaining = remaining.sub(&got).ok()?;
-    let mut info = task.info.clone();
     info.resources = convert::echo_all(&got, &bin.sources);
     info.agent_id = bin.agent_id.clone();
     if let (Some(e), Some(r)) = (info.executor.as_mut(), executor_resources) {

@@ -1,5 +1,7 @@
 //! A task the core looks after: the submitted TaskInfo, its demand class, its attempts.
 
+use prost::Message;
+
 use crate::proto::mesos::{TaskInfo, TaskState};
 
 /// Internal handle of a task (never reused, so stale queue entries are recognisable).
@@ -32,8 +34,12 @@ pub struct Task {
     /// The submitted id (attempt 1's Mesos id; later attempts get a suffix).
     pub id: String,
     pub kind: Kind,
-    /// As submitted: `resources` is the demand; `agent_id` is replaced at launch.
-    pub info: TaskInfo,
+    /// The TaskInfo as submitted, encoded (`resources` is the demand; `task_id`, `agent_id` and
+    /// resources are replaced at launch). Kept encoded: a decoded TaskInfo is several KB, which
+    /// 100,000 queued tasks should not cost.
+    pub encoded: Vec<u8>,
+    /// Its executor declares resources (paid by the first task that starts the executor).
+    pub executor_resources: bool,
     /// Demand class (see `queue`).
     pub class: usize,
     pub phase: Phase,
@@ -54,6 +60,14 @@ pub struct Task {
 }
 
 impl Task {
+    /// The submitted TaskInfo (it decoded when submitted, so it decodes now), decoded straight
+    /// into its box (the message is large: no moves).
+    pub fn info(&self) -> Option<Box<TaskInfo>> {
+        let mut info = Box::<TaskInfo>::default();
+        info.merge(self.encoded.as_slice()).ok()?;
+        Some(info)
+    }
+
     pub fn agent_id(&self) -> Option<&str> {
         match &self.phase {
             Phase::Launched { agent_id, .. } => Some(agent_id),

@@ -82,6 +82,11 @@ fn queued_workers_beyond_demand_are_cancelled_at_once() {
         ]
     );
     assert_eq!(core.waiting(), 1);
+    // Cancelling is not failing.
+    core.want_workers(0, 2);
+    core.want_workers(3, 3);
+    core.want_workers(0, 4);
+    assert!(core.workers_failed().is_none());
 }
 
 #[test]
