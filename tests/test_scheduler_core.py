@@ -199,6 +199,14 @@ def test_whole_events() -> None:
         },
     )
     assert core.event(update, 2.0)[1] == [("t", "finished", None, False)]
+    failure = enc(
+        "mesos.v1.scheduler.Event",
+        {
+            "type": "FAILURE",
+            "failure": {"agent_id": {"value": "a1"}, "executor_id": {"value": "e"}, "status": 1},
+        },
+    )
+    assert core.event(failure, 3.0) == ([], [])
     heartbeat = enc("mesos.v1.scheduler.Event", {"type": "HEARTBEAT"})
     assert core.event(heartbeat, 3.0) == ([], [])
     with pytest.raises(_satyr.ProtocolError):

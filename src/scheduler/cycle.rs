@@ -205,6 +205,8 @@ impl SchedulerCore {
             }
         }
         let refuse = self.refuse_seconds();
+        // Bounded even when `tick` is rarely called.
+        self.recon.prune_accepts(now, self.config.launch_timeout_ms);
         let mut used: HashSet<String> = HashSet::new();
         for (bin, tasks) in bins.into_iter().zip(launched) {
             if bin.tasks.is_empty() {

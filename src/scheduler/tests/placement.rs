@@ -228,11 +228,23 @@ fn executor_resources_are_paid_once_per_agent() {
     // On another agent the executor is new and must be paid for: 0.5 is not enough.
     let mut t = task("t4", 0.5, 10.0);
     t.command = None;
-    t.executor = Some(executor);
+    t.executor = Some(executor.clone());
     core.submit(t, None).unwrap();
     assert_eq!(ops(&core.tick(2)), ["REVIVE"]);
     let out = core.offers(vec![offer("o3", "a2", 0.5, 100.0)], 2);
     assert_eq!(ops(&out), ["DECLINE"]);
+    // Once the executor on a1 exited, a task there pays for a new one again.
+    core.kill("t4", 3).unwrap();
+    core.executor_lost("a1", "e");
+    let mut t = task("t5", 0.5, 10.0);
+    t.command = None;
+    t.executor = Some(executor);
+    core.submit(t, None).unwrap();
+    core.tick(3);
+    let out = core.offers(vec![offer("o4", "a1", 0.5, 100.0)], 3);
+    assert_eq!(ops(&out), ["DECLINE"]);
+    let out = core.offers(vec![offer("o5", "a1", 1.0, 100.0)], 4);
+    assert_eq!(launches(&out)[0].1, ["t5"]);
 }
 
 /// Puts every item into bin 0 (too many: the exact check refuses the excess).
