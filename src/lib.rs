@@ -12,5 +12,6 @@ pub mod proto;
 mod py;
 pub mod resources;
 pub mod runtime;
+pub mod scheduler;
 
 pub use error::{Error, Result};

@@ -8,6 +8,7 @@ pub mod driver;
 pub mod errors;
 mod executor;
 mod resources;
+mod scheduler;
 
 /// The private native module behind the `satyr` package.
 #[pymodule]
@@ -20,5 +21,6 @@ fn satyr_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     codec::register(m)?;
     driver::register(m)?;
     executor::register(m)?;
+    scheduler::register(m)?;
     Ok(())
 }

@@ -1,0 +1,570 @@
+//! `satyr._satyr.SchedulerCore`: the queue scheduler core (`crate::scheduler`) for the Python
+//! QueueScheduler, MesosPoolExecutor and Pool.
+//!
+//! Messages cross as protobuf bytes (TaskInfo, Offer, TaskStatus, Event in; scheduler Calls
+//! out), times as float seconds of a monotonic clock (`time.monotonic()`; omitted: the core's
+//! own clock). Every input returns `(ops, outcomes)`: `ops` is a list of `(call type, Call
+//! bytes)` to send in order, `outcomes` a list of `(task id, kind, detail, is_worker)`.
+
+use std::cell::Cell;
+use std::sync::{Mutex, PoisonError};
+use std::time::Instant;
+
+use prost::Message;
+use pyo3::exceptions::{PyKeyError, PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList};
+
+use crate::binpack::{Method, Packing, Problem};
+use crate::proto::mesos::scheduler::{event, Event};
+use crate::proto::mesos::{self as m};
+use crate::scheduler::{
+    Config, Heuristic, Output, Placer, SchedulerCore, EXCEPTION, OUTCOME_LABEL,
+};
+use crate::{Error, Result};
+
+/// `(ops, outcomes)` as built without the GIL: ops already encoded.
+struct Encoded {
+    ops: Vec<(&'static str, Vec<u8>)>,
+    outcomes: Vec<(String, &'static str, Option<String>, bool)>,
+}
+
+type PyOutput<'py> = (Bound<'py, PyList>, Bound<'py, PyList>);
+
+fn encode(out: Output) -> Encoded {
+    Encoded {
+        ops: out
+            .ops
+            .into_iter()
+            .map(|op| (op.name(), op.into_call().encode_to_vec()))
+            .collect(),
+        outcomes: out
+            .outcomes
+            .into_iter()
+            .map(|o| (o.task_id, o.kind.name(), o.detail, o.worker))
+            .collect(),
+    }
+}
+
+fn to_py(py: Python<'_>, e: Encoded) -> PyResult<PyOutput<'_>> {
+    let ops = PyList::empty(py);
+    for (name, bytes) in e.ops {
+        ops.append((name, PyBytes::new(py, &bytes)))?;
+    }
+    let outcomes = PyList::empty(py);
+    for o in e.outcomes {
+        outcomes.append(o)?;
+    }
+    Ok((ops, outcomes))
+}
+
+fn decode<M: Message + Default>(what: &str, data: &[u8]) -> Result<M> {
+    M::decode(data).map_err(|e| Error::Protocol(format!("cannot decode the {what}: {e}")))
+}
+
+/// Float seconds to milliseconds.
+fn millis(what: &str, seconds: f64) -> Result<u64> {
+    if !seconds.is_finite() || seconds < 0.0 {
+        return Err(Error::InvalidArgument(format!(
+            "{what} must be a finite number of seconds >= 0, got {seconds}"
+        )));
+    }
+    Ok((seconds * 1000.0).round() as u64)
+}
+
+/// A Python callable as placer: `placer(items, capacities) -> list[int | None]`, rows of
+/// floats in natural units (one column per dimension), like `satyr.binpack.pack`.
+struct PyPlacer {
+    func: Py<PyAny>,
+}
+
+impl Placer for PyPlacer {
+    fn place(&mut self, problem: &Problem) -> Result<Packing> {
+        Python::attach(|py| {
+            let rows = |v: &crate::binpack::Vectors| -> Vec<Vec<f64>> {
+                (0..v.len())
+                    .map(|i| {
+                        v.row(i)
+                            .iter()
+                            .map(|x| crate::binpack::problem::to_float(*x))
+                            .collect()
+                    })
+                    .collect()
+            };
+            let result = self
+                .func
+                .call1(py, (rows(problem.items()), rows(problem.bins())))
+                .and_then(|r| r.extract::<Vec<Option<usize>>>(py));
+            match result {
+                Ok(assignment) => Ok(Packing {
+                    order: (0..assignment.len()).collect(),
+                    assignment,
+                }),
+                Err(e) => Err(Error::InvalidArgument(format!("the placer failed: {e}"))),
+            }
+        })
+    }
+}
+
+/// The queue scheduler's state machine (see `satyr._satyr.pyi` for the contract).
+#[pyclass(module = "satyr._satyr", name = "SchedulerCore", frozen)]
+pub struct PySchedulerCore {
+    inner: Mutex<SchedulerCore>,
+    start: Instant,
+}
+
+thread_local! {
+    /// This thread is inside the core (a Python placer runs there): calling the core again would
+    /// wait for itself forever.
+    static INSIDE: Cell<bool> = const { Cell::new(false) };
+}
+
+impl PySchedulerCore {
+    /// Runs `f` on the core: at once when the lock is free, else (and for heavy work) with the
+    /// GIL released while waiting and working, so other Python threads keep running.
+    fn with<R: Send>(
+        &self,
+        py: Python<'_>,
+        heavy: bool,
+        f: impl FnOnce(&mut SchedulerCore) -> R + Send,
+    ) -> PyResult<R> {
+        if INSIDE.with(Cell::get) {
+            return Err(PyRuntimeError::new_err(
+                "the scheduler core cannot be used from inside its own placer",
+            ));
+        }
+        let run = |core: &mut SchedulerCore| {
+            INSIDE.with(|i| i.set(true));
+            let r = f(core);
+            INSIDE.with(|i| i.set(false));
+            r
+        };
+        if !heavy {
+            if let Ok(mut core) = self.inner.try_lock() {
+                return Ok(run(&mut core));
+            }
+        }
+        Ok(py.detach(|| {
+            let mut core = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+            run(&mut core)
+        }))
+    }
+
+    fn now(&self, now: Option<f64>) -> Result<u64> {
+        match now {
+            Some(s) => millis("now", s),
+            None => Ok(u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)),
+        }
+    }
+
+    /// Runs an input and returns its output in Python form.
+    fn run<'py>(
+        &self,
+        py: Python<'py>,
+        heavy: bool,
+        f: impl FnOnce(&mut SchedulerCore) -> Output + Send,
+    ) -> PyResult<PyOutput<'py>> {
+        let encoded = self.with(py, heavy, |core| encode(f(core)))?;
+        to_py(py, encoded)
+    }
+}
+
+fn heuristic(method: &str) -> Result<Heuristic> {
+    if method == "best" {
+        return Ok(Heuristic::Best(crate::binpack::portfolio::DEFAULT.to_vec()));
+    }
+    Method::from_name(method).map(Heuristic::Method)
+}
+
+#[pymethods]
+impl PySchedulerCore {
+    #[new]
+    #[pyo3(signature = (
+        *,
+        method = None,
+        weights = None,
+        dimensions = None,
+        max_attempts = 3,
+        refuse_seconds = 5.0,
+        idle_refuse_seconds = 300.0,
+        hold_offers = 0.0,
+        too_big_after = 10.0,
+        reconcile_interval = 900.0,
+        reconcile_retry = 1.0,
+        launch_timeout = 60.0,
+        roles = None,
+        max_candidates = 100_000,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        method: Option<&Bound<'_, PyAny>>,
+        weights: Option<Vec<(String, f64)>>,
+        dimensions: Option<Vec<String>>,
+        max_attempts: u32,
+        refuse_seconds: f64,
+        idle_refuse_seconds: f64,
+        hold_offers: f64,
+        too_big_after: f64,
+        reconcile_interval: f64,
+        reconcile_retry: f64,
+        launch_timeout: f64,
+        roles: Option<Vec<String>>,
+        max_candidates: usize,
+    ) -> PyResult<Self> {
+        let defaults = Config::default();
+        let mut placer: Option<Box<dyn Placer>> = None;
+        let heuristic = match method {
+            None => defaults.heuristic.clone(),
+            Some(m) if m.is_callable() => {
+                placer = Some(Box::new(PyPlacer {
+                    func: m.clone().unbind(),
+                }));
+                defaults.heuristic.clone()
+            }
+            Some(m) => {
+                let name: String = m.extract().map_err(|_| {
+                    PyValueError::new_err("method must be a binpack method name or a callable")
+                })?;
+                heuristic(&name)?
+            }
+        };
+        let config = Config {
+            heuristic,
+            dimensions: dimensions.unwrap_or(defaults.dimensions),
+            weights: weights.unwrap_or(defaults.weights),
+            max_attempts,
+            refuse_seconds,
+            idle_refuse_seconds,
+            hold_offers_ms: millis("hold_offers", hold_offers)?,
+            too_big_after_ms: millis("too_big_after", too_big_after)?,
+            reconcile_interval_ms: millis("reconcile_interval", reconcile_interval)?,
+            reconcile_retry_ms: millis("reconcile_retry", reconcile_retry)?,
+            reconcile_retry_max_ms: defaults.reconcile_retry_max_ms,
+            launch_timeout_ms: millis("launch_timeout", launch_timeout)?,
+            roles: roles.unwrap_or_default(),
+            max_candidates,
+            graveyard_size: defaults.graveyard_size,
+        };
+        let core = match placer {
+            Some(p) => SchedulerCore::with_placer(config, p)?,
+            None => SchedulerCore::new(config)?,
+        };
+        Ok(PySchedulerCore {
+            inner: Mutex::new(core),
+            start: Instant::now(),
+        })
+    }
+
+    /// Label key the executor sets on TASK_FAILED when the user's code raised.
+    #[classattr]
+    const OUTCOME_LABEL: &'static str = OUTCOME_LABEL;
+
+    /// Value of that label for the user's exception.
+    #[classattr]
+    const EXCEPTION: &'static str = EXCEPTION;
+
+    /// Queues a `mesos.v1.TaskInfo` (bytes); returns its task id.
+    #[pyo3(signature = (task, max_attempts = None))]
+    fn submit(&self, py: Python<'_>, task: &[u8], max_attempts: Option<u32>) -> PyResult<String> {
+        let encoded = task.to_vec();
+        Ok(self.with(py, false, |core| core.submit_encoded(encoded, max_attempts))??)
+    }
+
+    /// Queues many TaskInfos at once; on an error, the tasks before it stay queued.
+    #[pyo3(signature = (tasks, max_attempts = None))]
+    fn submit_many(
+        &self,
+        py: Python<'_>,
+        tasks: Vec<Vec<u8>>,
+        max_attempts: Option<u32>,
+    ) -> PyResult<Vec<String>> {
+        let heavy = tasks.len() > 64;
+        let result = self.with(py, heavy, |core| {
+            let mut ids = Vec::with_capacity(tasks.len());
+            for (i, bytes) in tasks.into_iter().enumerate() {
+                let submitted = core.submit_encoded(bytes, max_attempts);
+                match submitted {
+                    Ok(id) => ids.push(id),
+                    Err(e) => return Err((i, e)),
+                }
+            }
+            Ok(ids)
+        })?;
+        result.map_err(|(i, e)| {
+            let err: PyErr = e.into();
+            let msg = format!(
+                "tasks[{i}] (the {i} before it were queued): {}",
+                err.value(py)
+            );
+            PyErr::from_type(err.get_type(py), msg)
+        })
+    }
+
+    /// New offers (`mesos.v1.Offer` bytes each).
+    #[pyo3(signature = (offers, now = None))]
+    fn offers<'py>(
+        &self,
+        py: Python<'py>,
+        offers: Vec<Vec<u8>>,
+        now: Option<f64>,
+    ) -> PyResult<PyOutput<'py>> {
+        let now = self.now(now)?;
+        let offers = offers
+            .iter()
+            .map(|b| decode::<m::Offer>("Offer", b))
+            .collect::<Result<Vec<_>>>()?;
+        self.run(py, true, |core| core.offers(offers, now))
+    }
+
+    /// A rescinded offer.
+    #[pyo3(signature = (offer_id, now = None))]
+    fn rescind<'py>(
+        &self,
+        py: Python<'py>,
+        offer_id: String,
+        now: Option<f64>,
+    ) -> PyResult<PyOutput<'py>> {
+        let now = self.now(now)?;
+        self.run(py, false, |core| core.rescind(&offer_id, now))
+    }
+
+    /// A status update (`mesos.v1.TaskStatus` bytes).
+    #[pyo3(signature = (status, now = None))]
+    fn update<'py>(
+        &self,
+        py: Python<'py>,
+        status: &[u8],
+        now: Option<f64>,
+    ) -> PyResult<PyOutput<'py>> {
+        let now = self.now(now)?;
+        let status: m::TaskStatus = decode("TaskStatus", status)?;
+        self.run(py, false, |core| core.update(&status, now))
+    }
+
+    /// A whole `mesos.v1.scheduler.Event` (bytes): SUBSCRIBED, OFFERS, RESCIND, UPDATE and
+    /// FAILURE are handled; other events produce nothing.
+    #[pyo3(signature = (event, now = None))]
+    fn event<'py>(
+        &self,
+        py: Python<'py>,
+        event: &[u8],
+        now: Option<f64>,
+    ) -> PyResult<PyOutput<'py>> {
+        let now = self.now(now)?;
+        let e: Event = decode("scheduler Event", event)?;
+        let kind = e.r#type.and_then(|t| event::Type::try_from(t).ok());
+        let heavy = kind == Some(event::Type::Offers);
+        self.run(py, heavy, move |core| match kind {
+            Some(event::Type::Subscribed) => core.subscribed(now),
+            Some(event::Type::Offers) => {
+                core.offers(e.offers.map(|o| o.offers).unwrap_or_default(), now)
+            }
+            Some(event::Type::Rescind) => match e.rescind {
+                Some(r) => core.rescind(&r.offer_id.value, now),
+                None => Output::default(),
+            },
+            Some(event::Type::Update) => match e.update {
+                Some(u) => core.update(&u.status, now),
+                None => Output::default(),
+            },
+            Some(event::Type::Failure) => {
+                if let Some(f) = e.failure {
+                    if let (Some(a), Some(x)) = (f.agent_id, f.executor_id) {
+                        core.executor_lost(&a.value, &x.value);
+                    }
+                }
+                Output::default()
+            }
+            _ => Output::default(),
+        })
+    }
+
+    /// Time passes: expiries, reconciliation, idle workers, placement of new work into held
+    /// offers, REVIVE/SUPPRESS. Call it after submitting and every second or so.
+    #[pyo3(signature = (now = None))]
+    fn tick<'py>(&self, py: Python<'py>, now: Option<f64>) -> PyResult<PyOutput<'py>> {
+        let now = self.now(now)?;
+        self.run(py, true, |core| core.tick(now))
+    }
+
+    /// Kills a task (KeyError when it is not live).
+    #[pyo3(signature = (task_id, now = None))]
+    fn kill<'py>(
+        &self,
+        py: Python<'py>,
+        task_id: String,
+        now: Option<f64>,
+    ) -> PyResult<PyOutput<'py>> {
+        let now = self.now(now)?;
+        let encoded = self.with(py, false, |core| core.kill(&task_id, now).map(encode))?;
+        match encoded {
+            Some(e) => to_py(py, e),
+            None => Err(PyKeyError::new_err(task_id)),
+        }
+    }
+
+    /// SUBSCRIBED (every time): forgets offers, reconciles, re-establishes suppression.
+    #[pyo3(signature = (now = None))]
+    fn subscribed<'py>(&self, py: Python<'py>, now: Option<f64>) -> PyResult<PyOutput<'py>> {
+        let now = self.now(now)?;
+        self.run(py, false, |core| core.subscribed(now))
+    }
+
+    /// The subscription was lost: no calls until `subscribed`.
+    fn disconnected(&self, py: Python<'_>) -> PyResult<()> {
+        self.with(py, false, |core| core.disconnected())
+    }
+
+    /// The ACCEPT answering these offers could not be sent: its tasks queue again.
+    #[pyo3(signature = (offer_ids, now = None))]
+    fn launch_failed<'py>(
+        &self,
+        py: Python<'py>,
+        offer_ids: Vec<String>,
+        now: Option<f64>,
+    ) -> PyResult<PyOutput<'py>> {
+        let now = self.now(now)?;
+        self.run(py, false, |core| core.launch_failed(&offer_ids, now))
+    }
+
+    /// An executor exited (FAILURE event with an executor id).
+    fn executor_lost(&self, py: Python<'_>, agent_id: String, executor_id: String) -> PyResult<()> {
+        self.with(py, false, |core| {
+            core.executor_lost(&agent_id, &executor_id)
+        })
+    }
+
+    /// The real total resources of an agent (`mesos.v1.Resource` bytes each).
+    fn set_agent_total(
+        &self,
+        py: Python<'_>,
+        agent_id: String,
+        resources: Vec<Vec<u8>>,
+    ) -> PyResult<()> {
+        let resources = resources
+            .iter()
+            .map(|b| decode::<m::Resource>("Resource", b))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(self.with(py, false, |core| {
+            core.set_agent_total(&agent_id, &resources)
+        })??)
+    }
+
+    /// Configures worker mode from a TaskInfo template (bytes).
+    #[pyo3(signature = (template, idle_timeout = 60.0, max_failures = 5))]
+    fn set_workers(
+        &self,
+        py: Python<'_>,
+        template: &[u8],
+        idle_timeout: f64,
+        max_failures: u32,
+    ) -> PyResult<()> {
+        let template: m::TaskInfo = decode("TaskInfo", template)?;
+        let idle = millis("idle_timeout", idle_timeout)?;
+        Ok(self.with(py, false, |core| {
+            core.set_workers(template, idle, max_failures)
+        })??)
+    }
+
+    /// How many workers are wanted now.
+    #[pyo3(signature = (n, now = None))]
+    fn want_workers<'py>(
+        &self,
+        py: Python<'py>,
+        n: usize,
+        now: Option<f64>,
+    ) -> PyResult<PyOutput<'py>> {
+        let now = self.now(now)?;
+        self.run(py, false, |core| core.want_workers(n, now))
+    }
+
+    /// A worker has no call in flight (since `now`); False for an unknown worker.
+    #[pyo3(signature = (worker_id, now = None))]
+    fn worker_idle(&self, py: Python<'_>, worker_id: String, now: Option<f64>) -> PyResult<bool> {
+        let now = self.now(now)?;
+        self.with(py, false, |core| core.worker_idle(&worker_id, now))
+    }
+
+    /// A worker has a call in flight; False for an unknown worker.
+    fn worker_busy(&self, py: Python<'_>, worker_id: String) -> PyResult<bool> {
+        self.with(py, false, |core| core.worker_busy(&worker_id))
+    }
+
+    /// The live state name of a task, None once it ended.
+    fn state(&self, py: Python<'_>, task_id: String) -> PyResult<Option<&'static str>> {
+        Ok(self
+            .with(py, false, |core| core.state(&task_id))?
+            .map(|s| s.as_str_name()))
+    }
+
+    /// True for a live worker id.
+    fn is_worker(&self, py: Python<'_>, task_id: String) -> PyResult<bool> {
+        self.with(py, false, |core| core.is_worker(&task_id))
+    }
+
+    /// Live per-call tasks by state name.
+    fn counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let counts = self.with(py, false, |core| core.counts())?;
+        let d = PyDict::new(py);
+        for (state, n) in counts {
+            d.set_item(state.as_str_name(), n)?;
+        }
+        Ok(d)
+    }
+
+    /// Live workers by state name.
+    fn worker_counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let counts = self.with(py, false, |core| core.worker_counts())?;
+        let d = PyDict::new(py);
+        for (state, n) in counts {
+            d.set_item(state.as_str_name(), n)?;
+        }
+        Ok(d)
+    }
+
+    /// Ended tasks by outcome (`finished`, `exception`, `failed`, `killed`, `error`) and the
+    /// totals `submitted`, `launches`, `retries`.
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let stats = self.with(py, false, |core| core.stats().clone())?;
+        let d = PyDict::new(py);
+        for (name, n) in stats.ended_by_outcome() {
+            d.set_item(name, n)?;
+        }
+        d.set_item("submitted", stats.submitted)?;
+        d.set_item("launches", stats.launches)?;
+        d.set_item("retries", stats.retries)?;
+        Ok(d)
+    }
+
+    /// Live per-call tasks.
+    fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
+        self.with(py, false, |core| core.len())
+    }
+
+    /// No per-call task is live.
+    fn is_idle(&self, py: Python<'_>) -> PyResult<bool> {
+        self.with(py, false, |core| core.is_empty())
+    }
+
+    /// Tasks (and workers) waiting for offers.
+    #[getter]
+    fn waiting(&self, py: Python<'_>) -> PyResult<usize> {
+        self.with(py, false, |core| core.waiting())
+    }
+
+    /// Offers held now.
+    #[getter]
+    fn held_offers(&self, py: Python<'_>) -> PyResult<usize> {
+        self.with(py, false, |core| core.held_offers())
+    }
+
+    /// Why worker mode gave up, or None.
+    #[getter]
+    fn workers_failed(&self, py: Python<'_>) -> PyResult<Option<String>> {
+        self.with(py, false, |core| core.workers_failed().map(String::from))
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PySchedulerCore>()
+}

@@ -1,0 +1,252 @@
+//! Matching queued tasks to held offers: a vector packing by a `crate::binpack` heuristic (or a
+//! caller's function) proposes, the resource algebra disposes: each proposed task is checked
+//! exactly against what is left of its bin (roles, reservations, ports) and takes concrete
+//! offered entries, which are echoed into its TaskInfo.
+
+use std::collections::HashMap;
+
+use super::config::Heuristic;
+use super::convert;
+use super::offers::{Agent, Bin, Executor};
+use super::queue::{Candidate, Queue};
+use super::task::{Serial, Task};
+use super::FastMap;
+use crate::binpack::{self, portfolio, Packing, Problem, Vectors, Weights};
+use crate::proto::mesos as m;
+use crate::resources::{find, Resources};
+use crate::{Error, Result};
+
+/// Proposes a bin (or none) for every item of a packing problem. The core checks every
+/// proposal, so a placer cannot launch anything that does not fit.
+pub trait Placer: Send {
+    fn place(&mut self, problem: &Problem) -> Result<Packing>;
+}
+
+/// The built-in placer: one binpack heuristic or the portfolio.
+pub struct MethodPlacer {
+    pub heuristic: Heuristic,
+    pub weights: Weights,
+}
+
+impl Placer for MethodPlacer {
+    fn place(&mut self, problem: &Problem) -> Result<Packing> {
+        match &self.heuristic {
+            Heuristic::Method(method) => binpack::pack(*method, problem, Some(&self.weights)),
+            Heuristic::Best(methods) => {
+                portfolio::best(problem, methods, Some(&self.weights)).map(|(_, p)| p)
+            }
+        }
+    }
+}
+
+/// A task placed this round.
+pub struct Placed {
+    pub bin: usize,
+    pub serial: Serial,
+    /// Boxed: the message is large and moves several times on its way to the ACCEPT.
+    pub info: Box<m::TaskInfo>,
+}
+
+/// Result of one round.
+pub struct Round {
+    pub placed: Vec<Placed>,
+    /// Candidates that found no room; they go back to the queue.
+    pub unplaced: Vec<Candidate>,
+    /// The placer's error, when the built-in heuristic had to stand in.
+    pub placer_error: Option<String>,
+}
+
+/// Checks a packing from outside: one entry per item, bins in range.
+fn check(packing: &Packing, items: usize, bins: usize) -> Result<()> {
+    if packing.assignment.len() != items {
+        return Err(Error::InvalidArgument(format!(
+            "the placer returned {} assignments for {items} tasks",
+            packing.assignment.len()
+        )));
+    }
+    if let Some(b) = packing.assignment.iter().flatten().find(|b| **b >= bins) {
+        return Err(Error::InvalidArgument(format!(
+            "the placer chose offer {b}, but there are only {bins}"
+        )));
+    }
+    let mut seen = vec![false; items];
+    for &i in &packing.order {
+        if i >= items || std::mem::replace(&mut seen[i], true) {
+            return Err(Error::InvalidArgument(format!(
+                "the placer's order names task {i} twice or out of range"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The vector problem of `candidates` into `bins`.
+fn problem(candidates: &[Candidate], queue: &Queue, bins: &[Bin], dims: usize) -> Result<Problem> {
+    let mut items = Vec::with_capacity(candidates.len() * dims);
+    for c in candidates {
+        match queue.class(c.class) {
+            Some(class) => items.extend_from_slice(&class.vector),
+            None => items.extend(std::iter::repeat(i64::MAX / 4).take(dims)),
+        }
+    }
+    let mut caps = Vec::with_capacity(bins.len() * dims);
+    for b in bins {
+        caps.extend_from_slice(&b.vector);
+    }
+    // Quantities beyond binpack's range cannot come from real offers; clamp rather than fail.
+    let clamp = |v: Vec<i64>| v.into_iter().map(|x| x.clamp(0, 1 << 50)).collect();
+    Problem::new(
+        Vectors::new(dims, clamp(items))?,
+        Vectors::new(dims, clamp(caps))?,
+    )
+}
+
+/// Runs one round: `placer` proposes, `fallback` stands in when it fails.
+#[allow(clippy::too_many_arguments)]
+pub fn round(
+    bins: &mut [Bin],
+    candidates: Vec<Candidate>,
+    tasks: &FastMap<Serial, Task>,
+    queue: &Queue,
+    agents: &mut HashMap<String, Agent>,
+    placer: &mut dyn Placer,
+    fallback: &mut MethodPlacer,
+    dims: usize,
+    now: u64,
+) -> Round {
+    let mut out = Round {
+        placed: Vec::new(),
+        unplaced: Vec::new(),
+        placer_error: None,
+    };
+    if candidates.is_empty() || bins.is_empty() {
+        out.unplaced = candidates;
+        return out;
+    }
+    let packing = problem(&candidates, queue, bins, dims).and_then(|p| {
+        let proposed = placer
+            .place(&p)
+            .and_then(|k| check(&k, candidates.len(), bins.len()).map(|_| k));
+        match proposed {
+            Ok(k) => Ok(k),
+            Err(e) => {
+                out.placer_error = Some(e.to_string());
+                fallback.place(&p)
+            }
+        }
+    });
+    let packing = match packing {
+        Ok(p) => p,
+        Err(e) => {
+            out.placer_error = Some(e.to_string());
+            out.unplaced = candidates;
+            return out;
+        }
+    };
+    // Bins a class was found not to fit exactly, this round (capacity only shrinks).
+    let mut misfits: HashMap<usize, Vec<bool>> = HashMap::new();
+    let mut placed = vec![false; candidates.len()];
+    for &i in &packing.order {
+        let c = candidates[i];
+        let (Some(task), Some(class)) = (tasks.get(&c.serial), queue.class(c.class)) else {
+            continue;
+        };
+        let first = packing.assignment[i];
+        let tried = misfits
+            .entry(c.class)
+            .or_insert_with(|| vec![false; bins.len()]);
+        // The proposed bin first, then (only if the exact check refused it) any other bin
+        // whose vector still fits, skipping bins this class already failed.
+        let order = first
+            .into_iter()
+            .chain((0..bins.len()).filter(move |b| first.is_some() && Some(*b) != first));
+        for b in order {
+            if tried[b] || class.vector.iter().zip(&bins[b].vector).any(|(v, m)| v > m) {
+                continue;
+            }
+            let agent = agents.get_mut(&bins[b].agent_id.value);
+            match take(&mut bins[b], task, &class.demand, agent, now) {
+                Some(info) => {
+                    for (m, v) in bins[b].vector.iter_mut().zip(&class.vector) {
+                        *m = (*m - v).max(0);
+                    }
+                    out.placed.push(Placed {
+                        bin: b,
+                        serial: c.serial,
+                        info,
+                    });
+                    placed[i] = true;
+                    break;
+                }
+                None => tried[b] = true,
+            }
+        }
+    }
+    out.unplaced = candidates
+        .into_iter()
+        .zip(placed)
+        .filter(|(_, p)| !p)
+        .map(|(c, _)| c)
+        .collect();
+    out
+}
+
+/// Takes `demand` (and, for a new executor with resources, the executor's) from `bin`; returns
+/// the TaskInfo to launch (attempt id and `agent_id` still to be set by the caller).
+fn take(
+    bin: &mut Bin,
+    task: &Task,
+    demand: &Resources,
+    agent: Option<&mut Agent>,
+    now: u64,
+) -> Option<Box<m::TaskInfo>> {
+    let mut executor_resources = None;
+    let mut new_executor = None;
+    let mut after_executor = None;
+    let mut decoded = None;
+    if task.executor_resources {
+        let info = task.info()?;
+        if let Some(e) = info.executor.as_ref() {
+            let id = &e.executor_id.value;
+            let known = agent.as_ref().and_then(|a| a.executors.get(id));
+            if let Some(known) = known {
+                executor_resources = Some(known.resources.clone());
+            } else if !bin.running.contains(id) {
+                // A new executor: its resources come out of the offer too.
+                let want = convert::demand(&e.resources).ok()?;
+                let got = find(&bin.remaining, &want).ok()??;
+                after_executor = Some(bin.remaining.sub(&got).ok()?);
+                let echoed = convert::echo_all(&got, &bin.sources);
+                new_executor = Some((id.clone(), echoed.clone()));
+                executor_resources = Some(echoed);
+            }
+        }
+        decoded = Some(info);
+    }
+    let remaining = after_executor.as_ref().unwrap_or(&bin.remaining);
+    let got = find(remaining, demand).ok()??;
+    // Decoded only once it fits (most proposals do, but not all).
+    let mut info = match decoded {
+        Some(info) => info,
+        None => task.info()?,
+    };
+    bin.remaining = remaining.sub(&got).ok()?;
+    info.resources = convert::echo_all(&got, &bin.sources);
+    info.agent_id = bin.agent_id.clone();
+    if let (Some(e), Some(r)) = (info.executor.as_mut(), executor_resources) {
+        e.resources = r;
+    }
+    if let Some((id, resources)) = new_executor {
+        bin.running.insert(id.clone());
+        if let Some(a) = agent {
+            a.executors.insert(
+                id,
+                Executor {
+                    resources,
+                    launched_ms: now,
+                },
+            );
+        }
+    }
+    Some(info)
+}
