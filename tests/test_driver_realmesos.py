@@ -306,6 +306,11 @@ def test_case_16_calls_when_not_subscribed(where: str, real_mesos: RealMesos) ->
     with framework(real_mesos.url, failover=True, framework={"failover_timeout": 60}) as (d, r):
         fid, _ = r.expect("registered")
         (offers,) = r.expect("offers")
+    # The master deactivates the framework once it notices the closed connection: wait for that.
+    wait_until(
+        "the master to deactivate the framework",
+        lambda: (find_framework(real_mesos, fid.value) or {}).get("active") is False,
+    )
     # What the master does with a call outside a subscription: 403.
     body = call_bytes(
         type="DECLINE",
