@@ -177,9 +177,14 @@ class Framework:
             return self._idle.wait_for(lambda: not self._outstanding, timeout)
 
     def stop(self) -> None:
-        """Stops the framework (tasks still running are left to Mesos to end)."""
+        """Stops the framework; results still outstanding fail with :class:`Cancelled`
+        (Mesos ends their tasks with the framework)."""
         self.running.stop()
         self.running.join(30)
+        with self._lock:
+            left = list(self._outstanding)
+        for result in left:
+            result._resolve(None, Cancelled("the pool was stopped before the call ended"))
 
 
 class Cancelled(Exception):
