@@ -512,3 +512,20 @@ def test_bad_settings_fail_at_construction(kwargs: dict[str, Any], match: str) -
 def test_scheduler_must_be_a_scheduler() -> None:
     with pytest.raises(TypeError, match="Scheduler"):
         SchedulerDriver(object(), FRAMEWORK, "127.0.0.1:5050")  # type: ignore[arg-type]
+
+
+def test_send_call_sends_encoded_calls_as_they_are(subscribed: Any, fm: FakeMaster) -> None:
+    driver, _, _ = subscribed
+    core = satyr._satyr.SchedulerCore()
+    core.subscribed(0.0)
+    core.submit(TaskInfo(name="t", task_id="t1", command=CommandInfo(value="true")).to_bytes())
+    ops, _ = core.tick(0.1)
+    assert [name for name, _ in ops] == ["REVIVE"]
+    for _, data in ops:
+        driver.send_call(data)
+    fm.wait_until("the REVIVE", lambda rs: len(rs) >= 1)
+    (rec,) = fm.calls()
+    assert rec.call["type"] == "REVIVE"
+    assert rec.call["framework_id"] == {"value": "fw-1"}
+    with pytest.raises(satyr.ProtocolError):
+        driver.send_call(b"\xff\xff not a call")

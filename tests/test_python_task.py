@@ -13,6 +13,7 @@ from satyr import SatyrError, _satyr
 from satyr.executor import TaskKilled
 from satyr.messages import (
     ERROR_LABEL,
+    OUTCOME_LABEL,
     PAYLOAD_LABEL,
     ExecutorTerminatedError,
     PayloadError,
@@ -161,6 +162,9 @@ def test_exception_travels_with_type_and_traceback() -> None:
     except KeyError as e:
         status.exception = e
     assert labels(status)[ERROR_LABEL] == "exception"
+    # The queue scheduler core's contract: the user's exception is final, never retried.
+    assert labels(status)[OUTCOME_LABEL] == _satyr.SchedulerCore.EXCEPTION
+    assert OUTCOME_LABEL == _satyr.SchedulerCore.OUTCOME_LABEL
     assert status.message == "KeyError: 'missing 5'"
     got = TaskStatus.from_bytes(status.to_bytes())
     assert isinstance(got, PythonTaskStatus) and got.data is None

@@ -280,6 +280,12 @@ class SchedulerDriver:
     def _call(self, **fields: Any) -> None:
         self._started().call(SchedulerCall(**fields).to_bytes())
 
+    def send_call(self, call: bytes) -> None:
+        """Sends an encoded ``mesos.v1.scheduler.Call`` as it is (``framework_id`` is filled in)
+        and waits for the master's answer; for calls built elsewhere, e.g. the ops of
+        :class:`satyr._satyr.SchedulerCore`."""
+        self._started().call(call)
+
     def _offer_ids(self, offers: Any) -> tuple[list[OfferID], list[AgentID]]:
         """Offer ids and the agents known for them (from Offer proxies or held offers)."""
         ids: list[OfferID] = []

@@ -50,6 +50,9 @@ PYTHON_LABEL = "python"
 PAYLOAD_LABEL = "satyr.payload"
 #: Label of a failed status saying what failed (``exception``, ``unpicklable-result``, ...).
 ERROR_LABEL = "satyr.error"
+#: Label the queue scheduler core reads on TASK_FAILED: ``exception`` means the task's own code
+#: failed (never retried); see ``satyr._satyr.SchedulerCore.OUTCOME_LABEL``.
+OUTCOME_LABEL = "satyr.outcome"
 #: Environment variables of the executor that tune it (see :mod:`satyr.executor`).
 IDLE_TIMEOUT_ENV = "SATYR_EXECUTOR_IDLE_TIMEOUT"
 THRESHOLD_ENV = "SATYR_PAYLOAD_THRESHOLD"
@@ -315,6 +318,7 @@ class PythonTaskStatus(TaskStatus):
         self.set_field("data", cloudpickle.dumps(envelope))
         _set_label(self, PAYLOAD_LABEL, None)
         _set_label(self, ERROR_LABEL, kind)
+        _set_label(self, OUTCOME_LABEL, "exception")
         if not self.message:
             self.message = f"{type(exc).__qualname__}: {exc}"[:_MAX_MESSAGE]
 
@@ -327,6 +331,7 @@ class PythonTaskStatus(TaskStatus):
     @error_kind.setter
     def error_kind(self, kind: str | None) -> None:
         _set_label(self, ERROR_LABEL, kind)
+        _set_label(self, OUTCOME_LABEL, "exception" if kind is not None else None)
 
     def fetch(self) -> None:
         """Downloads a result that travelled out of band now (it lives in the executor's
@@ -660,6 +665,7 @@ class PythonTask(TaskInfo):
 
 __all__ = [
     "ERROR_LABEL",
+    "OUTCOME_LABEL",
     "PAYLOAD_LABEL",
     "PYTHON_LABEL",
     "ExecutorTerminatedError",

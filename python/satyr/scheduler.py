@@ -6,18 +6,35 @@ from __future__ import annotations
 import getpass
 import logging
 import math
+import re
 import signal
 import threading
+import time
 import types
-from collections.abc import Iterable, Mapping
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from satyr._satyr import InvalidCallError, SatyrError
+from satyr import _satyr, binpack
+from satyr._satyr import InvalidCallError, SatyrError, SchedulerCore
 from satyr.driver import SchedulerDriver, resolve_master
 from satyr.interface import Scheduler
-from satyr.proxies.messages import FrameworkInfo
+from satyr.messages import PythonTask, TaskError, TaskKilledError, task_error
+from satyr.proxies.messages import (
+    AgentID,
+    ExecutorID,
+    FrameworkID,
+    FrameworkInfo,
+    MasterInfo,
+    Offer,
+    OfferID,
+    TaskID,
+    TaskInfo,
+    TaskStatus,
+)
+from satyr.results import AsyncResult
 
-__all__ = ["Running"]
+__all__ = ["QueueScheduler", "Running", "UnschedulableError"]
 
 log = logging.getLogger("satyr.scheduler")
 
@@ -232,4 +249,318 @@ class Running:
             log.warning("stopping the driver on a signal: %s", e)
 
 
-# (QueueScheduler and other ready-made schedulers follow below this line.)
+# ================================================================================================
+# QueueScheduler
+# ================================================================================================
+
+_RETRY_SUFFIX = re.compile(r"^(.*)\.retry\d+$")
+
+Placer = Callable[[list[list[float]], list[list[float]]], Sequence[int | None]]
+
+
+class UnschedulableError(TaskError):
+    """A task can never run: it is larger than every agent of the cluster."""
+
+
+def _core_method(method: str | Callable[..., Any] | None) -> str | Placer | None:
+    """A ``satyr.binpack`` function given by itself stands for its name (the core runs it in
+    Rust); any other callable is a placer over rows of floats."""
+    if callable(method) and getattr(method, "__module__", None) == binpack.__name__:
+        name = getattr(method, "__name__", "")
+        if name in binpack.METHODS or name == "best":
+            return name
+    return method
+
+
+class QueueScheduler(Scheduler):
+    """A work queue on Mesos: :meth:`submit` tasks (``PythonTask``, command ``TaskInfo``s or
+    your ``TaskInfo`` subclasses), get :class:`~satyr.results.AsyncResult`\\ s back::
+
+        scheduler = QueueScheduler()
+        with Running(scheduler, name='work'):
+            print(scheduler.submit(PythonTask(sum, [range(10)])).get(timeout=30))
+
+    The queue lives in the Rust core (:class:`satyr._satyr.SchedulerCore`): offers are packed
+    with ``method`` (``'bfd'`` by default, any :mod:`satyr.binpack` heuristic by name or as the
+    function itself, ``'best'``, or a callable ``placer(items, capacities) -> [bin or None]``);
+    a task that fits no offer waits, one larger than every agent fails with
+    :class:`UnschedulableError` after ``too_big_after`` seconds; a task whose agent or executor
+    failed is retried up to ``max_attempts`` times in all (a ``PythonTask``'s ``retries``),
+    never for its own exception; the framework SUPPRESSes offers when idle and REVIVEs on new
+    work. A failing task never stops the framework.
+
+    Subclasses override the callbacks (``on_offers``, ``on_update``, ...) and call ``super()``.
+    ``core_options`` go to :class:`~satyr._satyr.SchedulerCore` (``refuse_seconds``,
+    ``too_big_after``, ``launch_timeout``, ``weights``, ...).
+    """
+
+    def __init__(
+        self,
+        method: str | Callable[..., Any] | None = "bfd",
+        *,
+        max_attempts: int = 3,
+        tick_interval: float = 1.0,
+        **core_options: Any,
+    ) -> None:
+        self.core = SchedulerCore(
+            method=_core_method(method), max_attempts=max_attempts, **core_options
+        )
+        self.tick_interval = tick_interval
+        self.driver: SchedulerDriver | None = None
+        #: The latest status of every task submitted (by the task id given at submit).
+        self.statuses: dict[str, TaskStatus] = {}
+        self._lock = threading.RLock()
+        self._changed = threading.Condition(self._lock)
+        self._results: dict[str, AsyncResult] = {}
+        self._wake = threading.Event()
+        self._ticker: threading.Thread | None = None
+        self._closed = False
+
+    # -- submitting ------------------------------------------------------------------------------
+
+    def submit(self, task: TaskInfo, result: AsyncResult | None = None) -> AsyncResult:
+        """Queues ``task`` (a task id is made up if it has none); returns its result: a
+        ``PythonTask``'s return value, or for other tasks their final ``TaskStatus``. Raises the
+        task's exception, or a :class:`~satyr.messages.TaskError` when it ended otherwise."""
+        if not isinstance(task, TaskInfo):
+            raise TypeError(f"submit takes a TaskInfo (or PythonTask), got {type(task).__name__}")
+        if not task.has_field("task_id") or not task.task_id.value:
+            base = re.sub(r"[^A-Za-z0-9_.-]", "-", str(task.name or "task"))[:64]
+            task.task_id = TaskID(value=f"{base}-{uuid.uuid4().hex[:12]}")
+        attempts = task.retries if isinstance(task, PythonTask) else None
+        result = result if result is not None else AsyncResult(task)
+        result.task = task
+        with self._lock:
+            if self._closed:
+                raise SatyrError("the scheduler was stopped; it takes no more tasks")
+            task_id = self.core.submit(task.to_bytes(), max_attempts=attempts)
+            self._results[task_id] = result
+        self._wake.set()
+        return result
+
+    def kill(self, task: TaskInfo | TaskID | str) -> None:
+        """Kills a queued or running task; its result raises
+        :class:`~satyr.messages.TaskKilledError`."""
+        if isinstance(task, TaskInfo):
+            task_id = str(task.task_id.value)
+        elif isinstance(task, TaskID):
+            task_id = str(task.value)
+        else:
+            task_id = task
+        self._feed(self.core.kill, task_id)
+
+    # -- waiting and reporting -------------------------------------------------------------------
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Waits until every submitted task has ended; False after ``timeout`` seconds."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._changed:
+            while self._results:
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    return False
+                self._changed.wait(left)
+        return True
+
+    def is_idle(self) -> bool:
+        """True when no submitted task is waiting or running."""
+        with self._lock:
+            return not self._results
+
+    def report(self) -> str:
+        """One line on the queue: live tasks by state, ended ones by outcome, totals."""
+        with self._lock:
+            live = self.core.counts()
+            stats = self.core.stats()
+            waiting, held = self.core.waiting, self.core.held_offers
+        live_text = ", ".join(f"{n} {s}" for s, n in sorted(live.items())) or "none"
+        ended = ", ".join(
+            f"{stats[k]} {k}"
+            for k in ("finished", "exception", "failed", "killed", "error")
+            if stats.get(k)
+        )
+        return (
+            f"live: {live_text}; ended: {ended or 'none'}; submitted {stats.get('submitted', 0)}, "
+            f"launches {stats.get('launches', 0)}, retries {stats.get('retries', 0)}; "
+            f"{waiting} waiting for offers, {held} offers held"
+        )
+
+    # -- feeding the core ------------------------------------------------------------------------
+
+    def _feed(self, fn: Callable[..., Any], *args: Any, status: TaskStatus | None = None) -> None:
+        """Runs one core input, sends its ops in order, then resolves what ended."""
+        done: list[tuple[AsyncResult, Any, BaseException | None]] = []
+        with self._lock:
+            out = fn(*args)
+            if out is None:
+                return
+            ops, outcomes = out
+            self._send(ops)
+            for outcome in outcomes:
+                resolved = self._outcome(outcome, status)
+                if resolved is not None:
+                    done.append(resolved)
+            if done:
+                self._changed.notify_all()
+        for result, value, exc in done:
+            result._resolve(value, exc)
+
+    def _send(self, ops: list[tuple[str, bytes]]) -> None:
+        driver = self.driver
+        for name, data in ops:
+            if driver is None:
+                return
+            try:
+                driver.send_call(data)
+            except SatyrError as e:
+                log.warning("sending %s failed: %s", name, e)
+                if name == "ACCEPT":
+                    call = _satyr.decode("mesos.v1.scheduler.Call", data)
+                    ids = [o["value"] for o in call.get("accept", {}).get("offer_ids", [])]
+                    more, outcomes = self.core.launch_failed(ids)
+                    self._send(more)
+                    for outcome in outcomes:
+                        log.debug("after a failed ACCEPT: %s", outcome)
+
+    def _outcome(
+        self, outcome: tuple[str, str, str | None, bool], status: TaskStatus | None
+    ) -> tuple[AsyncResult, Any, BaseException | None] | None:
+        task_id, kind, detail, _ = outcome
+        if not task_id:
+            log.error("queue scheduler: %s: %s", kind, detail)
+            return None
+        if kind == "launched":
+            log.debug("task %s launched on %s", task_id, detail)
+            return None
+        if kind == "update":
+            return None
+        result = self._results.get(task_id)
+        if result is None:
+            return None
+        task = result.task
+        if kind == "retry":
+            log.info("task %s: %s", task_id, detail)
+            if isinstance(task, PythonTask):
+                task.attempt += 1
+            return None
+        del self._results[task_id]
+        if status is not None and _base_id(str(status.task_id.value)) != task_id:
+            status = None
+        if kind == "finished":
+            if isinstance(task, PythonTask):
+                return _settle(task, status, result)
+            return result, status, None
+        if kind == "error":
+            return result, None, UnschedulableError(f"task {task_id}: {detail}", status)
+        if isinstance(task, PythonTask) and status is not None:
+            return _settle(task, status, result)
+        if kind == "killed":
+            exc: BaseException = TaskKilledError(f"task {task_id} was killed: {detail}", status)
+        elif status is not None:
+            exc = task_error(status)
+        else:
+            exc = TaskError(f"task {task_id} {kind}: {detail}", status)
+        return result, None, exc
+
+    # -- the Scheduler interface -----------------------------------------------------------------
+
+    def on_registered(
+        self, driver: SchedulerDriver, framework_id: FrameworkID, master: MasterInfo
+    ) -> None:
+        self._subscribed(driver)
+
+    def on_reregistered(
+        self, driver: SchedulerDriver, framework_id: FrameworkID, master: MasterInfo
+    ) -> None:
+        self._subscribed(driver)
+
+    def _subscribed(self, driver: SchedulerDriver) -> None:
+        self.driver = driver
+        self._feed(self.core.subscribed)
+        if self._ticker is None:
+            self._ticker = threading.Thread(target=self._tick_loop, name="satyr-queue", daemon=True)
+            self._ticker.start()
+
+    def on_disconnected(self, driver: SchedulerDriver) -> None:
+        with self._lock:
+            self.core.disconnected()
+
+    def on_offers(self, driver: SchedulerDriver, offers: list[Offer]) -> None:
+        """Packs queued tasks into ``offers`` and answers every one of them (launch or
+        decline); a subclass may handle some offers itself and pass the rest here."""
+        if offers:
+            self._feed(self.core.offers, [o.to_bytes() for o in offers])
+
+    def on_rescinded(self, driver: SchedulerDriver, offer_id: OfferID) -> None:
+        self._feed(self.core.rescind, str(offer_id.value))
+
+    def on_update(self, driver: SchedulerDriver, status: TaskStatus) -> None:
+        """Records the status, hands it to its task (``task.update(status)``, or the task's
+        ``on_update``), then to the core, which resolves or retries the task."""
+        task_id = _base_id(str(status.task_id.value))
+        with self._lock:
+            result = self._results.get(task_id)
+            if result is not None:
+                self.statuses[task_id] = status
+        task = result.task if result is not None else None
+        try:
+            if isinstance(task, PythonTask):
+                task.update(status)  # also fetches a result that travelled out of band
+            elif task is not None and callable(getattr(type(task), "on_update", None)):
+                task.on_update(status)
+        except Exception:
+            log.exception("task %s: handling its status raised", task_id)
+        self._feed(self.core.update, status.to_bytes(), status=status)
+
+    def on_executor_lost(
+        self,
+        driver: SchedulerDriver,
+        executor_id: ExecutorID,
+        agent_id: AgentID,
+        status: int | None,
+    ) -> None:
+        with self._lock:
+            self.core.executor_lost(str(agent_id.value), str(executor_id.value))
+
+    def on_failure(self, driver: SchedulerDriver, error: SatyrError) -> None:
+        """The framework stopped for good: every unfinished task fails with ``error``."""
+        with self._lock:
+            self._closed = True
+            pending, self._results = self._results, {}
+            self._changed.notify_all()
+        for result in pending.values():
+            result._resolve(None, error)
+        self._wake.set()
+
+    # -- time ------------------------------------------------------------------------------------
+
+    def _tick_loop(self) -> None:
+        while True:
+            self._wake.wait(self.tick_interval)
+            self._wake.clear()
+            driver = self.driver
+            if self._closed or driver is None or driver.state == "STOPPED":
+                return
+            if not driver.connected:
+                continue
+            try:
+                self._feed(self.core.tick)
+            except Exception:
+                log.exception("queue scheduler tick failed")
+
+
+def _base_id(task_id: str) -> str:
+    """The submitted id of an attempt's id (``<id>.retry<n>``)."""
+    match = _RETRY_SUFFIX.match(task_id)
+    return match.group(1) if match else task_id
+
+
+def _settle(
+    task: PythonTask, status: TaskStatus | None, result: AsyncResult
+) -> tuple[AsyncResult, Any, BaseException | None]:
+    if status is None:
+        return result, None, TaskError(f"task {task.task_id.value} ended without a status")
+    try:
+        return result, task.outcome(status), None
+    except Exception as e:
+        return result, None, e

@@ -1,0 +1,191 @@
+"""What the pools share: a framework running a :class:`~satyr.scheduler.QueueScheduler`, task
+options, a bound on tasks in flight, and chunks of calls run as one task."""
+
+from __future__ import annotations
+
+import collections
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from satyr.messages import PythonTask
+from satyr.proxies.messages import Resource
+from satyr.results import AsyncResult
+from satyr.scheduler import QueueScheduler, Running
+
+#: Keyword arguments of ``submit``/``map``/``apply_async`` that set the task, not the call.
+TASK_OPTIONS = frozenset(
+    {
+        "resources",
+        "name",
+        "envs",
+        "uris",
+        "docker",
+        "force_pull",
+        "retries",
+        "command",
+        "executor_resources",
+        "idle_timeout",
+    }
+)
+
+
+def check_options(options: Mapping[str, Any], where: str) -> None:
+    """TypeError for a keyword that is not a task option, saying how to pass the function's own
+    keyword arguments."""
+    unknown = sorted(set(options) - TASK_OPTIONS)
+    if unknown:
+        raise TypeError(
+            f"{where} got unknown task option(s) {', '.join(map(repr, unknown))}; task options "
+            f"are {', '.join(sorted(TASK_OPTIONS))}. Pass the function's own keyword arguments "
+            "as kwargs={...} (or bind them with functools.partial)"
+        )
+
+
+def run_chunk(fn: Callable[..., Any], items: Sequence[Any], star: bool) -> list[Any]:
+    """Runs ``fn`` over a chunk of argument tuples (``star``) or single arguments, in a task."""
+    if star:
+        return [fn(*item) for item in items]
+    return [fn(item) for item in items]
+
+
+def chunks(iterable: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Lists of up to ``size`` items, in order."""
+    if size < 1:
+        raise ValueError(f"chunksize must be >= 1, got {size}")
+    chunk: list[Any] = []
+    for item in iterable:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class Framework:
+    """A started framework running a QueueScheduler, with at most ``limit`` tasks in flight
+    (None: no limit); further tasks wait here, in order, until one ends."""
+
+    def __init__(
+        self,
+        limit: int | None,
+        name: str,
+        master: str | None,
+        defaults: Mapping[str, Any],
+        scheduler_options: Mapping[str, Any] | None,
+        framework_options: Mapping[str, Any],
+    ) -> None:
+        if limit is not None and limit < 1:
+            raise ValueError(f"the number of workers must be >= 1, got {limit}")
+        check_options(defaults, "the pool")
+        self.limit = limit
+        self.defaults = dict(defaults)
+        self.scheduler = QueueScheduler(**dict(scheduler_options or {}))
+        self.running = Running(self.scheduler, name=name, master=master, **framework_options)
+        self._lock = threading.Lock()
+        self._waiting: collections.deque[
+            tuple[PythonTask, AsyncResult, Callable[[], bool] | None]
+        ] = collections.deque()
+        self._sent: set[AsyncResult] = set()
+        self._outstanding: set[AsyncResult] = set()
+        self._idle = threading.Condition(self._lock)
+        self.running.start()
+
+    def task(
+        self,
+        fn: Callable[..., Any],
+        args: Sequence[Any],
+        kwargs: Mapping[str, Any],
+        options: Mapping[str, Any],
+    ) -> PythonTask:
+        """A PythonTask for ``fn(*args, **kwargs)`` with the pool's defaults and ``options``."""
+        merged = {**self.defaults, **options}
+        resources = merged.pop("resources", None)
+        if resources is not None:
+            resources = [r if isinstance(r, Resource) else Resource(**r) for r in resources]
+        return PythonTask(fn, tuple(args), dict(kwargs), resources=resources, **merged)
+
+    def submit(
+        self,
+        task: PythonTask,
+        result: AsyncResult,
+        starting: Callable[[], bool] | None = None,
+    ) -> AsyncResult:
+        """Sends ``task`` now, or once a slot frees; ``result`` resolves when it ends. When it
+        is about to be sent, ``starting()`` returning False drops it (it was cancelled)."""
+        result.add_done_callback(self._ended)
+        with self._lock:
+            self._outstanding.add(result)
+            if self.limit is not None and len(self._sent) >= self.limit:
+                self._waiting.append((task, result, starting))
+                return result
+            self._sent.add(result)
+        self._start(task, result, starting)
+        return result
+
+    def _start(
+        self, task: PythonTask, result: AsyncResult, starting: Callable[[], bool] | None
+    ) -> None:
+        if starting is not None and not starting():
+            result._resolve(None, Cancelled(f"task {task.name} was cancelled"))
+            return
+        try:
+            self.scheduler.submit(task, result)
+        except Exception as e:
+            result._resolve(None, e)
+
+    def _ended(self, result: AsyncResult) -> None:
+        nxt = None
+        with self._lock:
+            self._outstanding.discard(result)
+            if result in self._sent:
+                self._sent.discard(result)
+                if self._waiting:
+                    nxt = self._waiting.popleft()
+                    self._sent.add(nxt[1])
+            if not self._outstanding:
+                self._idle.notify_all()
+        if nxt is not None:
+            self._start(*nxt)
+
+    def cancel_waiting(self) -> list[AsyncResult]:
+        """Drops the tasks that wait for a slot; returns their results (unresolved)."""
+        with self._lock:
+            waiting, self._waiting = list(self._waiting), collections.deque()
+            for _, result, _ in waiting:
+                self._outstanding.discard(result)
+            if not self._outstanding:
+                self._idle.notify_all()
+        return [result for _, result, _ in waiting]
+
+    def kill_all(self) -> None:
+        """Drops waiting tasks and kills every task sent."""
+        for result in self.cancel_waiting():
+            result._resolve(None, Cancelled("the pool was terminated"))
+        with self._lock:
+            sent = list(self._sent)
+        for result in sent:
+            try:
+                self.scheduler.kill(result.task)
+            except KeyError:
+                pass  # it ended meanwhile
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Waits until every task submitted here has ended."""
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._outstanding, timeout)
+
+    def stop(self) -> None:
+        """Stops the framework; results still outstanding fail with :class:`Cancelled`
+        (Mesos ends their tasks with the framework)."""
+        self.running.stop()
+        self.running.join(30)
+        with self._lock:
+            left = list(self._outstanding)
+        for result in left:
+            result._resolve(None, Cancelled("the pool was stopped before the call ended"))
+
+
+class Cancelled(Exception):
+    """A task dropped before it was sent."""

@@ -1,0 +1,165 @@
+"""``concurrent.futures`` on Mesos: :class:`MesosPoolExecutor` runs each call as a Mesos task
+(a :class:`~satyr.messages.PythonTask`) and returns standard ``concurrent.futures.Future``\\ s::
+
+    with MesosPoolExecutor(name='futures-pool') as executor:
+        future = executor.submit(mul, 3, 5)            # or submit(mul, args=[3, 5])
+        assert future.result(timeout=60) == 15
+        assert list(executor.map(mul, range(4), range(4))) == [0, 1, 4, 9]
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
+
+from satyr.apis._runner import TASK_OPTIONS, Framework, check_options, chunks, run_chunk
+from satyr.results import AsyncResult
+
+__all__ = ["TASK_OPTIONS", "MesosPoolExecutor"]
+
+
+class MesosPoolExecutor(concurrent.futures.Executor):
+    """A ``concurrent.futures.Executor`` whose calls run as tasks on a Mesos cluster.
+
+    The framework ``name`` registers with ``master`` (default: ``MESOS_MASTER``) at
+    construction. ``max_workers`` bounds the tasks in flight (None: as many as the cluster
+    offers room for); more calls wait here in order. Task options given here (``resources``,
+    ``envs``, ``uris``, ``docker``, ``force_pull``, ``retries``, ``command``,
+    ``executor_resources``, ``idle_timeout``; see :class:`~satyr.messages.PythonTask`) are the
+    defaults of every call; ``scheduler_options`` go to
+    :class:`~satyr.scheduler.QueueScheduler`, other keywords to
+    :class:`~satyr.scheduler.Running` (``role``, ``principal``, ...).
+    """
+
+    def __init__(
+        self,
+        max_workers: int | None = None,
+        *,
+        name: str = "satyr-futures",
+        master: str | None = None,
+        scheduler_options: Mapping[str, Any] | None = None,
+        framework_options: Mapping[str, Any] | None = None,
+        **task_options: Any,
+    ) -> None:
+        check_options(task_options, "MesosPoolExecutor()")
+        self._framework = Framework(
+            max_workers,
+            name,
+            master,
+            task_options,
+            scheduler_options,
+            dict(framework_options or {}),
+        )
+        self._shutdown = False
+        self._shutdown_lock = threading.Lock()
+
+    @property
+    def scheduler(self) -> Any:
+        """The :class:`~satyr.scheduler.QueueScheduler` running the calls."""
+        return self._framework.scheduler
+
+    def submit(
+        self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any
+    ) -> concurrent.futures.Future[Any]:
+        """Runs ``fn(*args, **kwargs)`` as a task; returns its Future.
+
+        Keywords that name task options (``resources``, ``name``, ``envs``, ...) set this call's
+        task; ``args=[...]`` and ``kwargs={...}`` give the call's arguments (the README's form).
+        Any other keyword is a ``TypeError``: pass the function's keyword arguments as
+        ``kwargs={...}``."""
+        call_args = kwargs.pop("args", None)
+        call_kwargs = kwargs.pop("kwargs", None)
+        check_options(kwargs, "submit()")
+        if call_args is not None:
+            if args:
+                raise TypeError("give the call's arguments positionally or as args=[...], not both")
+            args = tuple(call_args)
+        task = self._framework.task(fn, args, dict(call_kwargs or {}), kwargs)
+        return self._send(task)
+
+    def _send(self, task: Any) -> concurrent.futures.Future[Any]:
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        result = AsyncResult(task)
+
+        def settle(done: AsyncResult) -> None:
+            if future.done():
+                return
+            exc = done.exception(0)
+            if exc is None:
+                future.set_result(done.get(0))
+            elif future.running():
+                future.set_exception(exc)
+            elif not future.cancelled():
+                future.cancel()
+                future.set_running_or_notify_cancel()
+
+        result.add_done_callback(settle)
+        with self._shutdown_lock:
+            if self._shutdown:
+                raise RuntimeError("cannot schedule new futures after shutdown")
+            self._framework.submit(task, result, future.set_running_or_notify_cancel)
+        return future
+
+    def map(
+        self,
+        fn: Callable[..., Any],
+        *iterables: Iterable[Any],
+        timeout: float | None = None,
+        chunksize: int = 1,
+        **options: Any,
+    ) -> Iterator[Any]:
+        """``map(fn, *iterables)``: every call is submitted now (``chunksize`` calls per task),
+        results come in order; ``concurrent.futures.TimeoutError`` when a result is not there
+        ``timeout`` seconds after this call. ``options`` set the tasks (``resources``, ...)."""
+        check_options(options, "map()")
+        end = None if timeout is None else time.monotonic() + timeout
+        futures = [
+            self._send(self._framework.task(run_chunk, (fn, chunk, True), {}, options))
+            for chunk in chunks(zip(*iterables, strict=False), chunksize)
+        ]
+
+        def results() -> Iterator[Any]:
+            try:
+                futures.reverse()  # pop from the end, as the stdlib does
+                while futures:
+                    left = None if end is None else end - time.monotonic()
+                    chunk = futures[-1].result(left)
+                    futures.pop()
+                    yield from chunk
+            finally:
+                for future in futures:
+                    future.cancel()
+
+        return results()
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """No new calls; with ``cancel_futures`` calls not yet sent are cancelled; with
+        ``wait`` returns once every call ended and the framework stopped (otherwise it stops
+        in the background once they end)."""
+        with self._shutdown_lock:
+            already = self._shutdown
+            self._shutdown = True
+        if cancel_futures:
+            for result in self._framework.cancel_waiting():
+                result._resolve(None, concurrent.futures.CancelledError())
+        if already and not wait:
+            return
+        if wait:
+            self._finish()
+        else:
+            threading.Thread(
+                target=self._finish, name="satyr-futures-shutdown", daemon=True
+            ).start()
+
+    _stopped = False
+
+    def _finish(self) -> None:
+        self._framework.wait()
+        with self._shutdown_lock:
+            if self._stopped:
+                return
+            self._stopped = True
+        self._framework.stop()

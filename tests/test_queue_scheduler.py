@@ -1,0 +1,185 @@
+"""QueueScheduler on the real Mesos cluster: results and exceptions of Python tasks, command
+tasks, custom tasks, kills, tasks too big for every agent, subclass hooks, placement methods."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import cloudpickle
+import pytest
+from conftest import RealMesos
+from satyr import binpack
+from satyr.messages import PythonTask, RemoteTraceback, TaskError, TaskKilledError
+from satyr.proxies.messages import (
+    CommandInfo,
+    Cpus,
+    Label,
+    Labels,
+    Mem,
+    TaskInfo,
+    TaskStatus,
+)
+from satyr.results import AsyncResult, ResultTimeoutError
+from satyr.scheduler import QueueScheduler, Running, UnschedulableError, _core_method
+
+# The tasks' functions live in this module, which the executor cannot import.
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
+
+SMALL = [Cpus(0.1), Mem(64)]
+
+
+class Recording(QueueScheduler):
+    """A subclass as the README writes them: hooks that call super()."""
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.seen: list[tuple[str, str]] = []
+        self.offer_batches = 0
+
+    def on_offers(self, driver: Any, offers: list[Any]) -> None:
+        self.offer_batches += 1
+        super().on_offers(driver, offers)
+
+    def on_update(self, driver: Any, status: TaskStatus) -> None:
+        self.seen.append((str(status.task_id.value), str(status.state)))
+        super().on_update(driver, status)
+
+
+@pytest.fixture(scope="module")
+def queue(real_mesos: RealMesos) -> Iterator[Recording]:
+    scheduler = Recording(too_big_after=1.0, refuse_seconds=1.0)
+    with Running(scheduler, name="queue-test", master=real_mesos.address):
+        yield scheduler
+
+
+def py(fn: Any, *args: Any, **kw: Any) -> PythonTask:
+    return PythonTask(fn, args, resources=list(SMALL), **kw)
+
+
+def divide(a: float, b: float) -> float:
+    return a / b
+
+
+def test_python_tasks_return_results_through_a_subclass(queue: Recording) -> None:
+    results = [queue.submit(py(divide, i, 2)) for i in range(8)]
+    assert [r.get(timeout=60) for r in results] == [i / 2 for i in range(8)]
+    assert all(r.ready() and r.successful() for r in results)
+    task_id = results[0].task.task_id.value
+    assert (task_id, "TASK_FINISHED") in queue.seen
+    assert queue.statuses[task_id].state == "TASK_FINISHED"
+    assert queue.offer_batches >= 1
+
+
+def test_the_users_exception_is_raised_with_the_remote_traceback_and_not_retried(
+    queue: Recording,
+) -> None:
+    result = queue.submit(py(divide, 1, 0))
+    assert result.wait(60)
+    assert not result.successful()
+    with pytest.raises(ZeroDivisionError) as info:
+        result.get()
+    assert isinstance(info.value.__cause__, RemoteTraceback)
+    assert "in divide" in str(info.value.__cause__)
+    assert result.task.attempt == 1  # never retried
+    # The framework keeps going after a failure.
+    assert queue.submit(py(divide, 9, 3)).get(timeout=60) == 3
+
+
+def test_command_tasks_and_custom_task_subclasses(queue: Recording) -> None:
+    class Custom(TaskInfo):
+        proto = TaskInfo(labels=Labels(labels=[Label(key="custom-queue-test")]))
+        updates: list[str]
+
+        def on_update(self, status: TaskStatus) -> None:
+            self.updates.append(str(status.state))
+
+    ok = TaskInfo(name="echo", command=CommandInfo(value="echo 100"), resources=list(SMALL))
+    bad = TaskInfo(name="fails", command=CommandInfo(value="exit 3"), resources=list(SMALL))
+    custom = Custom(name="custom", command=CommandInfo(value="true"), resources=list(SMALL))
+    custom.updates = []
+    r_ok, r_bad, r_custom = (queue.submit(t) for t in (ok, bad, custom))
+    status = r_ok.get(timeout=60)
+    assert isinstance(status, TaskStatus) and status.state == "TASK_FINISHED"
+    with pytest.raises(TaskError, match="TASK_FAILED"):
+        r_bad.get(timeout=60)
+    assert r_custom.get(timeout=60).state == "TASK_FINISHED"
+    assert custom.updates[-1] == "TASK_FINISHED"
+
+
+def test_a_task_larger_than_every_agent_is_an_error(queue: Recording) -> None:
+    huge = queue.submit(PythonTask(divide, (1, 1), resources=[Cpus(64), Mem(64)]))
+    with pytest.raises(
+        UnschedulableError, match=r"more than any of the 1 known agents has .*can never run"
+    ):
+        huge.get(timeout=60)
+
+
+def test_kill_a_running_task_and_wait_and_report(queue: Recording) -> None:
+    started = queue.submit(
+        TaskInfo(name="sleeper", command=CommandInfo(value="sleep 60"), resources=list(SMALL))
+    )
+    running = threading.Event()
+
+    def watch() -> None:
+        while not running.is_set():
+            status = queue.statuses.get(started.task.task_id.value)
+            if status is not None and status.state == "TASK_RUNNING":
+                running.set()
+                return
+            if started.wait(0.05):
+                return
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    watcher.join(60)
+    assert running.is_set()
+    assert not queue.wait(0.01)
+    queue.kill(started.task)
+    with pytest.raises(TaskKilledError):
+        started.get(timeout=60)
+    assert queue.wait(30)
+    report = queue.report()
+    assert "killed" in report and "finished" in report and "submitted" in report
+
+
+def test_get_times_out_with_both_timeout_errors() -> None:
+    result = AsyncResult()
+    with pytest.raises(TimeoutError):
+        result.get(timeout=0.01)
+    with pytest.raises(ResultTimeoutError):
+        result.get(timeout=0.01)
+    with pytest.raises(ValueError):
+        result.successful()
+    seen: list[Any] = []
+    result.add_done_callback(seen.append)
+    assert result._resolve(5) and not result._resolve(6)
+    assert result.get() == 5 and seen == [result]
+
+
+def test_placement_methods() -> None:
+    assert _core_method(binpack.ffd) == "ffd"
+    assert _core_method("bf") == "bf"
+
+    def placer(items: list[list[float]], bins: list[list[float]]) -> list[int | None]:
+        return [0 for _ in items]
+
+    assert _core_method(placer) is placer
+    with pytest.raises(ValueError):
+        QueueScheduler(method="no-such-method")
+
+
+def test_a_python_placer_places_on_real_mesos(real_mesos: RealMesos) -> None:
+    calls: list[int] = []
+
+    def first_bin(items: list[list[float]], bins: list[list[float]]) -> list[int | None]:
+        calls.append(len(items))
+        return [0 for _ in items]
+
+    scheduler = QueueScheduler(method=first_bin)
+    with Running(scheduler, name="queue-placer-test", master=real_mesos.address):
+        results = [scheduler.submit(py(divide, i, 1)) for i in range(3)]
+        assert [r.get(timeout=60) for r in results] == [0, 1, 2]
+    assert calls
