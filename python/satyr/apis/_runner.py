@@ -4,10 +4,12 @@ options, a bound on tasks in flight, and chunks of calls run as one task."""
 from __future__ import annotations
 
 import collections
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from satyr.apis._workers import Cancelled, Workers
 from satyr.messages import PythonTask
 from satyr.proxies.messages import Resource
 from satyr.results import AsyncResult
@@ -28,6 +30,8 @@ TASK_OPTIONS = frozenset(
         "idle_timeout",
     }
 )
+#: How pools run calls: on long-running worker tasks (default) or each as its own task.
+MODES = ("workers", "tasks")
 
 
 def check_options(options: Mapping[str, Any], where: str) -> None:
@@ -65,7 +69,12 @@ def chunks(iterable: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 class Framework:
     """A started framework running a QueueScheduler, with at most ``limit`` tasks in flight
-    (None: no limit); further tasks wait here, in order, until one ends."""
+    (None: no limit); further tasks wait here, in order, until one ends.
+
+    In ``mode='workers'`` calls (see :meth:`call`) run on ``limit`` (None: the CPU count)
+    long-running worker tasks (:mod:`satyr.apis._workers`) that leave after
+    ``worker_idle_timeout`` seconds without work; calls that set task options still run as
+    their own tasks."""
 
     def __init__(
         self,
@@ -75,7 +84,11 @@ class Framework:
         defaults: Mapping[str, Any],
         scheduler_options: Mapping[str, Any] | None,
         framework_options: Mapping[str, Any],
+        mode: str = "workers",
+        worker_idle_timeout: float = 60.0,
     ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(map(repr, MODES))}, got {mode!r}")
         if limit is not None and limit < 1:
             raise ValueError(f"the number of workers must be >= 1, got {limit}")
         check_options(defaults, "the pool")
@@ -91,6 +104,39 @@ class Framework:
         self._outstanding: set[AsyncResult] = set()
         self._idle = threading.Condition(self._lock)
         self.running.start()
+        self.workers: Workers | None = None
+        if mode == "workers":
+            self.workers = Workers(
+                limit or os.cpu_count() or 1, self._start_worker, master, worker_idle_timeout
+            )
+
+    def _start_worker(self, fn: Callable[..., Any], args: Sequence[Any]) -> AsyncResult:
+        task = self.task(fn, args, {}, {"name": "satyr-worker"})
+        return self.scheduler.submit(task, AsyncResult(task))
+
+    def call(
+        self,
+        fn: Callable[..., Any],
+        args: Sequence[Any],
+        kwargs: Mapping[str, Any],
+        options: Mapping[str, Any],
+        result: AsyncResult,
+        starting: Callable[[], bool] | None = None,
+    ) -> AsyncResult:
+        """Runs ``fn(*args, **kwargs)`` on a worker, or as its own task when there are no
+        workers or ``options`` set the task; ``result`` resolves with its outcome."""
+        if self.workers is None or options:
+            task = self.task(fn, args, kwargs, options)
+            result.task = task
+            return self.submit(task, result, starting)
+        result.add_done_callback(self._ended)
+        with self._lock:
+            self._outstanding.add(result)
+        try:
+            return self.workers.submit(fn, args, kwargs, result, starting)
+        except Exception as e:
+            result._resolve(None, e)
+            return result
 
     def task(
         self,
@@ -151,18 +197,22 @@ class Framework:
 
     def cancel_waiting(self) -> list[AsyncResult]:
         """Drops the tasks that wait for a slot; returns their results (unresolved)."""
+        calls = self.workers.cancel_waiting() if self.workers is not None else []
         with self._lock:
             waiting, self._waiting = list(self._waiting), collections.deque()
-            for _, result, _ in waiting:
+            results = [result for _, result, _ in waiting] + calls
+            for result in results:
                 self._outstanding.discard(result)
             if not self._outstanding:
                 self._idle.notify_all()
-        return [result for _, result, _ in waiting]
+        return results
 
     def kill_all(self) -> None:
         """Drops waiting tasks and kills every task sent."""
         for result in self.cancel_waiting():
             result._resolve(None, Cancelled("the pool was terminated"))
+        if self.workers is not None:
+            self.workers.stop(Cancelled("the pool was terminated"))
         with self._lock:
             sent = list(self._sent)
         for result in sent:
@@ -179,13 +229,13 @@ class Framework:
     def stop(self) -> None:
         """Stops the framework; results still outstanding fail with :class:`Cancelled`
         (Mesos ends their tasks with the framework)."""
+        if self.workers is not None:
+            self.workers.stop()
+            for task in self.workers.tasks():
+                task.wait(10)  # told to stop: their tasks finish
         self.running.stop()
         self.running.join(30)
         with self._lock:
             left = list(self._outstanding)
         for result in left:
             result._resolve(None, Cancelled("the pool was stopped before the call ended"))
-
-
-class Cancelled(Exception):
-    """A task dropped before it was sent."""

@@ -32,6 +32,11 @@ class MesosPoolExecutor(concurrent.futures.Executor):
     defaults of every call; ``scheduler_options`` go to
     :class:`~satyr.scheduler.QueueScheduler`, other keywords to
     :class:`~satyr.scheduler.Running` (``role``, ``principal``, ...).
+
+    ``mode='workers'`` (default): calls run on ``max_workers`` (None: the CPU count)
+    long-running worker tasks that take calls over an authenticated connection to this process
+    and leave after ``worker_idle_timeout`` seconds without work; a call that sets its own task
+    options still runs as its own task. ``mode='tasks'``: every call is its own Mesos task.
     """
 
     def __init__(
@@ -42,6 +47,8 @@ class MesosPoolExecutor(concurrent.futures.Executor):
         master: str | None = None,
         scheduler_options: Mapping[str, Any] | None = None,
         framework_options: Mapping[str, Any] | None = None,
+        mode: str = "workers",
+        worker_idle_timeout: float = 60.0,
         **task_options: Any,
     ) -> None:
         check_options(task_options, "MesosPoolExecutor()")
@@ -52,6 +59,8 @@ class MesosPoolExecutor(concurrent.futures.Executor):
             task_options,
             scheduler_options,
             dict(framework_options or {}),
+            mode,
+            worker_idle_timeout,
         )
         self._shutdown = False
         self._shutdown_lock = threading.Lock()
@@ -77,12 +86,17 @@ class MesosPoolExecutor(concurrent.futures.Executor):
             if args:
                 raise TypeError("give the call's arguments positionally or as args=[...], not both")
             args = tuple(call_args)
-        task = self._framework.task(fn, args, dict(call_kwargs or {}), kwargs)
-        return self._send(task)
+        return self._send(fn, args, dict(call_kwargs or {}), kwargs)
 
-    def _send(self, task: Any) -> concurrent.futures.Future[Any]:
+    def _send(
+        self,
+        fn: Callable[..., Any],
+        args: Any,
+        kwargs: Mapping[str, Any],
+        options: Mapping[str, Any],
+    ) -> concurrent.futures.Future[Any]:
         future: concurrent.futures.Future[Any] = concurrent.futures.Future()
-        result = AsyncResult(task)
+        result = AsyncResult()
 
         def settle(done: AsyncResult) -> None:
             if future.done():
@@ -100,7 +114,9 @@ class MesosPoolExecutor(concurrent.futures.Executor):
         with self._shutdown_lock:
             if self._shutdown:
                 raise RuntimeError("cannot schedule new futures after shutdown")
-            self._framework.submit(task, result, future.set_running_or_notify_cancel)
+            self._framework.call(
+                fn, args, kwargs, options, result, future.set_running_or_notify_cancel
+            )
         return future
 
     def map(
@@ -117,7 +133,7 @@ class MesosPoolExecutor(concurrent.futures.Executor):
         check_options(options, "map()")
         end = None if timeout is None else time.monotonic() + timeout
         futures = [
-            self._send(self._framework.task(run_chunk, (fn, chunk, True), {}, options))
+            self._send(run_chunk, (fn, chunk, True), {}, options)
             for chunk in chunks(zip(*iterables, strict=False), chunksize)
         ]
 

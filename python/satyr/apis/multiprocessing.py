@@ -56,7 +56,10 @@ class Pool:
     ``processes`` bounds the tasks in flight (None: as many as the cluster has room for). Task
     options given here (``resources``, ``envs``, ``uris``, ``docker``, ...; see
     :class:`~satyr.messages.PythonTask`) are every call's defaults, and each method takes them
-    as keywords for its own calls. ``initializer`` is not supported (each call is its own task).
+    as keywords for its own calls. ``mode='workers'`` (default): calls run on ``processes``
+    (None: the CPU count) long-running worker tasks, which leave after ``worker_idle_timeout``
+    seconds without work; calls with their own task options, and every call in
+    ``mode='tasks'``, run as their own Mesos tasks. ``initializer`` is not supported.
     Leaving the ``with`` block terminates the pool, as the standard library does: call
     :meth:`wait` (or ``close(); join()``) first to let work finish.
     """
@@ -71,13 +74,22 @@ class Pool:
         master: str | None = None,
         scheduler_options: Mapping[str, Any] | None = None,
         framework_options: Mapping[str, Any] | None = None,
+        mode: str = "workers",
+        worker_idle_timeout: float = 60.0,
         **task_options: Any,
     ) -> None:
         if initializer is not None:
             raise NotImplementedError("Pool(initializer=...) is not supported on Mesos yet")
         check_options(task_options, "Pool()")
         self._framework = Framework(
-            processes, name, master, task_options, scheduler_options, dict(framework_options or {})
+            processes,
+            name,
+            master,
+            task_options,
+            scheduler_options,
+            dict(framework_options or {}),
+            mode,
+            worker_idle_timeout,
         )
         self._state = "RUN"
         self._stopped = False
@@ -106,8 +118,9 @@ class Pool:
             chunksize = max(1, len(items) // 16)
         results = []
         for chunk in chunks(items, chunksize):
-            task = self._framework.task(run_chunk, (func, chunk, star), {}, options)
-            results.append(self._framework.submit(task, AsyncResult(task)))
+            results.append(
+                self._framework.call(run_chunk, (func, chunk, star), {}, options, AsyncResult())
+            )
         return results
 
     # -- one call --------------------------------------------------------------------------------
@@ -125,8 +138,8 @@ class Pool:
         ...)."""
         check_options(options, "apply_async()")
         self._check_running()
-        task = self._framework.task(func, args, dict(kwds or {}), options)
-        return self._framework.submit(task, AsyncResult(task, callback, error_callback))
+        result = AsyncResult(None, callback, error_callback)
+        return self._framework.call(func, args, dict(kwds or {}), options, result)
 
     def apply(
         self,

@@ -1,0 +1,75 @@
+"""The worker side of worker mode: a long-running Python task that connects back to the pool's
+scheduler process and runs the calls it is sent, until told to stop, the connection drops, or it
+has been idle for ``idle_timeout`` seconds (then its task finishes and Mesos frees its
+resources). See :mod:`satyr.apis._workers` for the protocol."""
+
+from __future__ import annotations
+
+import socket
+import traceback
+from multiprocessing.connection import Client, Connection
+from typing import Any
+
+import cloudpickle
+
+from satyr.messages import ResultNotPicklableError
+
+
+def envelope(exc: BaseException) -> dict[str, Any]:
+    """What travels back for a call that raised: the shape ``satyr.messages._rebuild`` reads
+    (type name, message, traceback text, the pickled exception or None)."""
+    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    try:
+        pickled: bytes | None = cloudpickle.dumps(exc)
+    except Exception as e:
+        pickled = None
+        tb += f"\n(the exception could not be pickled: {type(e).__name__}: {e})\n"
+    return {
+        "type": f"{type(exc).__module__}.{type(exc).__qualname__}",
+        "message": str(exc),
+        "traceback": tb,
+        "exception": pickled,
+    }
+
+
+def run_call(payload: bytes) -> tuple[bool, bytes]:
+    """(True, pickled result) or (False, pickled error envelope) for one pickled call."""
+    try:
+        fn, args, kwargs = cloudpickle.loads(payload)
+        value = fn(*args, **kwargs)
+    except BaseException as e:  # the user's code: anything it raises goes back to the caller
+        return False, cloudpickle.dumps(envelope(e))
+    try:
+        return True, cloudpickle.dumps(value)
+    except Exception as e:
+        err = ResultNotPicklableError(
+            f"the result of the call ({type(value).__qualname__}) cannot be pickled: "
+            f"{type(e).__name__}: {e}"
+        )
+        return False, cloudpickle.dumps(envelope(err))
+
+
+def serve(address: tuple[str, int], authkey: bytes, token: str, idle_timeout: float) -> int:
+    """Connects to the pool at ``address`` (HMAC challenge with ``authkey``), introduces itself
+    as ``token`` and runs batches of calls; returns how many calls it ran."""
+    conn: Connection = Client((str(address[0]), int(address[1])), authkey=authkey)
+    ran = 0
+    with conn:
+        conn.send(("hello", token, socket.gethostname()))
+        while True:
+            try:
+                if not conn.poll(idle_timeout):
+                    # Calls sent after this are not run: the pool gives them to another worker.
+                    conn.send(("idle", ran))
+                    return ran
+                batch = conn.recv()
+            except (EOFError, OSError):
+                return ran  # the pool is gone
+            if batch is None:
+                return ran  # told to stop
+            replies = [(call_id, *run_call(payload)) for call_id, payload in batch]
+            ran += len(replies)
+            try:
+                conn.send(replies)
+            except (EOFError, OSError):
+                return ran
