@@ -7,6 +7,7 @@ pub mod binpack;
 pub mod codec;
 pub mod driver;
 pub mod error;
+pub mod local;
 pub mod proto;
 mod py;
 pub mod resources;
