@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 pub mod binpack;
 pub mod codec;
 pub mod errors;
+mod local;
 mod resources;
 
 /// The private native module behind the `satyr` package.
@@ -16,5 +17,6 @@ fn satyr_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     binpack::register(m)?;
     resources::register(m)?;
     codec::register(m)?;
+    local::register(m)?;
     Ok(())
 }

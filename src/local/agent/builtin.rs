@@ -107,7 +107,6 @@ impl World {
         group: Vec<String>,
     ) {
         let tid = task.task_id.value.clone();
-        self.builtin_status(agent, fid, eid, &tid, m::TaskState::TaskStarting, None);
         let Some(ex) = self.agents[agent].executor_mut(fid, eid) else {
             return;
         };
@@ -186,7 +185,8 @@ impl World {
         let mut child = match result {
             Ok(c) => c,
             Err(e) => {
-                return self.builtin_failed(agent, fid, eid, tid, format!("Failed to launch: {e}"))
+                self.builtin_status(agent, fid, eid, tid, m::TaskState::TaskStarting, None);
+                return self.builtin_failed(agent, fid, eid, tid, format!("Failed to launch: {e}"));
             }
         };
         let pid = child.id();
@@ -214,6 +214,7 @@ impl World {
                 self.signal_then_kill(pid, grace);
             }
         } else {
+            self.builtin_status(agent, fid, eid, tid, m::TaskState::TaskStarting, None);
             self.builtin_status(agent, fid, eid, tid, m::TaskState::TaskRunning, None);
         }
         let (fid, eid, tid) = (fid.to_string(), eid.to_string(), tid.to_string());

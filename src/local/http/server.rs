@@ -136,7 +136,11 @@ async fn accept_loop(
                 let handler = handler.clone();
                 async move { Ok::<_, Infallible>(answer(req, handler).await) }
             });
-            let conn = http1::Builder::new().serve_connection(TokioIo::new(tcp), service);
+            // Title-case header names (`Mesos-Stream-Id`), as libprocess writes them: some
+            // clients look headers up case-sensitively.
+            let conn = http1::Builder::new()
+                .title_case_headers(true)
+                .serve_connection(TokioIo::new(tcp), service);
             tokio::select! {
                 _ = conn => {}
                 _ = stop.changed() => {}

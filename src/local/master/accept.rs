@@ -17,6 +17,12 @@ use crate::proto::mesos::scheduler::{call, event, Event};
 use crate::proto::mesos::task_status::Reason;
 use crate::resources::Resources;
 
+/// Work for the agent once the ACCEPT is through.
+enum Run {
+    Task(Box<m::TaskInfo>),
+    Group(Box<m::ExecutorInfo>, m::TaskGroupInfo),
+}
+
 /// Every task an ACCEPT's operations would launch.
 fn launched_tasks(ops: &[m::offer::Operation]) -> Vec<&m::TaskInfo> {
     let mut out = Vec::new();
@@ -131,6 +137,7 @@ impl World {
         let agent_id = self.master.agent_id(agent);
         let mut seen: HashSet<String> = HashSet::new();
         let mut new_executors: Vec<(String, m::ExecutorInfo)> = Vec::new();
+        let mut runs: Vec<Run> = Vec::new();
         for op in accept.operations {
             match Op::try_from(op.r#type.unwrap_or(0)) {
                 Ok(Op::Launch) => {
@@ -158,7 +165,9 @@ impl World {
                                 if let Some(e) = &task.executor {
                                     new_executors.push((e.executor_id.value.clone(), e.clone()));
                                 }
-                                self.launch_task(fid, agent, &role, task, task_res, exec_res);
+                                runs.push(
+                                    self.launch_task(fid, agent, &role, task, task_res, exec_res),
+                                );
                             }
                         }
                     }
@@ -196,7 +205,7 @@ impl World {
                             }
                             new_executors
                                 .push((lg.executor.executor_id.value.clone(), lg.executor.clone()));
-                            self.launch_group(
+                            runs.push(self.launch_group(
                                 fid,
                                 agent,
                                 &role,
@@ -204,7 +213,7 @@ impl World {
                                 tasks,
                                 task_res,
                                 exec_res,
-                            );
+                            ));
                         }
                     }
                 }
@@ -213,6 +222,17 @@ impl World {
         }
         let seconds = refuse_seconds(&accept.filters);
         self.add_filter(fid, agent, &role, available, seconds);
+        // The agent gets the tasks after the master answered the whole ACCEPT, as a real agent
+        // gets them in a message after the master's own updates (TASK_ERROR, ...) went out.
+        let Some(info) = self.master.frameworks.get(fid).map(|f| f.info.clone()) else {
+            return;
+        };
+        for run in runs {
+            match run {
+                Run::Task(task) => self.agent_run_task(agent, &info, *task),
+                Run::Group(executor, group) => self.agent_run_group(agent, &info, *executor, group),
+            }
+        }
     }
 
     /// Every task of an ACCEPT with a bad offer is lost (dropped, for PARTITION_AWARE).
@@ -338,7 +358,7 @@ impl World {
         mut task: m::TaskInfo,
         task_res: Resources,
         exec_res: Resources,
-    ) {
+    ) -> Run {
         allocated(&mut task.resources, role);
         if let Some(e) = task.executor.take() {
             let e = complete_executor(e, fid, role);
@@ -346,10 +366,7 @@ impl World {
             task.executor = Some(e);
         }
         self.record_task(fid, agent, role, &task, task_res);
-        let Some(info) = self.master.frameworks.get(fid).map(|f| f.info.clone()) else {
-            return;
-        };
-        self.agent_run_task(agent, &info, task);
+        Run::Task(Box::new(task))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -362,7 +379,7 @@ impl World {
         mut tasks: Vec<m::TaskInfo>,
         task_res: Vec<Resources>,
         exec_res: Resources,
-    ) {
+    ) -> Run {
         let executor = complete_executor(executor, fid, role);
         self.record_executor(fid, agent, &executor, exec_res);
         for (task, r) in tasks.iter_mut().zip(task_res) {
@@ -374,9 +391,6 @@ impl World {
             recorded.executor = Some(executor.clone());
             self.record_task(fid, agent, role, &recorded, r);
         }
-        let Some(info) = self.master.frameworks.get(fid).map(|f| f.info.clone()) else {
-            return;
-        };
-        self.agent_run_group(agent, &info, executor, m::TaskGroupInfo { tasks });
+        Run::Group(Box::new(executor), m::TaskGroupInfo { tasks })
     }
 }
