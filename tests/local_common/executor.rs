@@ -6,7 +6,8 @@
 //! It speaks the v1 executor API (protobuf, plain HTTP/1.1) and:
 //! - before SUBSCRIBE, and then with bad UPDATEs, records the agent's answers (status, body);
 //! - on LAUNCH, sends TASK_RUNNING whose `data` is a JSON report: its `MESOS_*` environment and
-//!   those answers; a task whose `data` is `finish` is then finished at once;
+//!   those answers; a task whose `data` is `finish` is then finished at once, `big` gets 8 MiB
+//!   of data in its TASK_RUNNING instead, `exit` makes the executor exit with status 3;
 //! - on MESSAGE `x`, sends MESSAGE `echo:x`; on KILL, TASK_KILLED; on SHUTDOWN, exits 0;
 //! - prints `executor-stdout-marker` on stdout (for `/files/download`).
 
@@ -217,14 +218,23 @@ impl Executor {
             }
             Some(event::Type::Launch) => {
                 let task = ev.launch.expect("LAUNCH body").task;
-                let finish = task.data.as_deref() == Some(b"finish".as_slice());
-                if !finish {
-                    self.probe_updates(&task.task_id);
-                }
-                let report = serde_json::to_vec(&self.report).unwrap();
-                self.send(&task.task_id, m::TaskState::TaskRunning, Some(report));
-                if finish {
-                    self.send(&task.task_id, m::TaskState::TaskFinished, None);
+                let mode = task.data.clone().unwrap_or_default();
+                match mode.as_slice() {
+                    b"finish" => {
+                        let report = serde_json::to_vec(&self.report).unwrap();
+                        self.send(&task.task_id, m::TaskState::TaskRunning, Some(report));
+                        self.send(&task.task_id, m::TaskState::TaskFinished, None);
+                    }
+                    b"big" => {
+                        let data: Vec<u8> = (0..8 * 1024 * 1024).map(|i| (i % 251) as u8).collect();
+                        self.send(&task.task_id, m::TaskState::TaskRunning, Some(data));
+                    }
+                    b"exit" => std::process::exit(3),
+                    _ => {
+                        self.probe_updates(&task.task_id);
+                        let report = serde_json::to_vec(&self.report).unwrap();
+                        self.send(&task.task_id, m::TaskState::TaskRunning, Some(report));
+                    }
                 }
             }
             Some(event::Type::Message) => {
