@@ -1,7 +1,7 @@
 """Type stubs for the private native module ``satyr._satyr`` (hand-written, checked by stubtest)."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, final
 
 __version__: str
 
@@ -94,11 +94,12 @@ def binpack_portfolio() -> list[str]:
     """Names of the portfolio's default members, in tie-breaking order."""
 
 # The embedded local cluster (``satyr.local`` wraps it).
+@final
 class LocalCluster:
     """A Mesos-compatible master and agents on 127.0.0.1, started by the constructor."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         agents: int = 1,
         resources: str | None = None,
         port: int = 0,
@@ -111,7 +112,7 @@ class LocalCluster:
         kill_grace_period: float = 3.0,
         stop_grace_period: float = 2.0,
         inherit_env: bool = True,
-    ) -> None: ...
+    ) -> LocalCluster: ...
     @property
     def url(self) -> str:
         """``http://127.0.0.1:PORT``, the master's URL."""

@@ -45,7 +45,7 @@ def format_resources(resources: str | Mapping[str, ResourceValue]) -> str:
         if isinstance(value, int | float):
             parts.append(f"{name}:{value:g}")
             continue
-        items = list(value)
+        items: list[Any] = list(value)
         if all(isinstance(v, str) for v in items):
             parts.append(f"{name}:{{{','.join(str(v) for v in items)}}}")
             continue

@@ -30,7 +30,9 @@ def main(argv: list[str] | None = None) -> int:
         help="each agent's resources, e.g. 'cpus:2;mem:2048;ports:[31000-32000]' "
         "(default: this machine's cpus, memory and disk)",
     )
-    parser.add_argument("--work-dir", default=None, help="sandbox folder (default: a temporary one)")
+    parser.add_argument(
+        "--work-dir", default=None, help="sandbox folder (default: a temporary one)"
+    )
     parser.add_argument(
         "--allocation-interval", type=float, default=1.0, help="offer cycle in seconds"
     )

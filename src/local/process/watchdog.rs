@@ -1,5 +1,5 @@
-//! The watchdog: a tiny `/bin/sh` process, in its own process group, that reads `+PGID` and
-//! `-PGID` lines on stdin and, when stdin ends, SIGKILLs every group still listed. Its stdin is
+//! The watchdog: a tiny `/bin/sh` process, in its own process group, that reads `+ PGID` and
+//! `- PGID` lines on stdin and, when stdin ends, SIGKILLs every group still listed. Its stdin is
 //! the only copy of a close-on-exec pipe held by this process, so it ends when this process
 //! exits by any means (return, exception, SIGTERM, SIGKILL) or when the cluster stops.
 //!
@@ -56,12 +56,12 @@ impl Watchdog {
 
     /// Watch this process group.
     pub(crate) fn watch(&mut self, pgid: u32) {
-        self.send(&format!("+{pgid}\n"));
+        self.send(&format!("+ {pgid}\n"));
     }
 
     /// Stop watching this process group (it is gone).
     pub(crate) fn forget(&mut self, pgid: u32) {
-        self.send(&format!("-{pgid}\n"));
+        self.send(&format!("- {pgid}\n"));
     }
 
     /// Closes stdin (the watchdog kills what is left and exits) and reaps it.
@@ -76,5 +76,35 @@ impl Watchdog {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sleeper() -> Child {
+        Command::new("sleep")
+            .arg("300")
+            .process_group(0)
+            .spawn()
+            .unwrap()
+    }
+
+    #[test]
+    fn kills_the_groups_it_watches_when_its_input_ends() {
+        let mut watched = sleeper();
+        let mut forgotten = sleeper();
+        let mut dog = Watchdog::start().unwrap();
+        dog.watch(watched.id());
+        dog.watch(forgotten.id());
+        dog.forget(forgotten.id());
+        dog.finish(Duration::from_secs(10));
+        // Killed by the watchdog (SIGKILL), not by us.
+        let status = watched.wait().unwrap();
+        assert_eq!(std::os::unix::process::ExitStatusExt::signal(&status), Some(9));
+        assert!(forgotten.try_wait().unwrap().is_none(), "a forgotten group was killed");
+        forgotten.kill().unwrap();
+        forgotten.wait().unwrap();
     }
 }
