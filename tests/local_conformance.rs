@@ -623,10 +623,23 @@ fn scenario_custom_executor(url: &str) {
     s.teardown();
 }
 
+/// Method, path, headers, body, expected status and body.
+type HttpCase<'a> = (
+    &'a str,
+    &'a str,
+    Vec<(&'a str, &'a str)>,
+    &'a [u8],
+    u16,
+    &'a str,
+);
+
+/// A scenario, given the master's URL.
+type Scenario = fn(&str);
+
 fn scenario_http_errors(url: &str) {
     let sub = br#"{"type":"SUBSCRIBE","subscribe":{"framework_info":{"user":"u","name":"n"}}}"#;
     let json = ("Content-Type", "application/json");
-    let cases: Vec<(&str, &str, Vec<(&str, &str)>, &[u8], u16, &str)> = vec![
+    let cases: Vec<HttpCase> = vec![
         ("GET", "/api/v1/scheduler", vec![], b"", 405,
          "405 Method Not Allowed. Expecting one of { 'POST' }, but received 'GET'."),
         ("POST", "/api/v1/scheduler", vec![], sub, 400, "Expecting 'Content-Type' to be present"),
@@ -725,7 +738,7 @@ impl RawScheduler {
 /// Runs every scenario against one master; reports all failures at the end.
 fn run_all(target: &Target) {
     let url = target.url();
-    let scenarios: Vec<(&str, fn(&str))> = vec![
+    let scenarios: Vec<(&str, Scenario)> = vec![
         ("http_errors", scenario_http_errors),
         (
             "echo_finished_and_teardown",

@@ -4,11 +4,14 @@
 //! at once.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::local::master::is_terminal;
 use crate::local::world::World;
 use crate::proto::mesos as m;
+
+/// How many statuses a task keeps for the state endpoint.
+const MAX_STATUSES: usize = 50;
 
 /// The longest resend interval.
 const MAX_RETRY: Duration = Duration::from_secs(600);
@@ -17,8 +20,12 @@ const MAX_RETRY: Duration = Duration::from_secs(600);
 struct Stream {
     pending: VecDeque<m::TaskStatus>,
     seen: HashSet<Vec<u8>>,
+    /// The current resend interval (None: the base one).
     retry: Option<Duration>,
-    epoch: u64,
+    /// When the head was last sent to the master.
+    sent_at: Option<Instant>,
+    /// A resend timer is pending (one per stream, however many updates pass).
+    armed: bool,
 }
 
 /// Every task's update stream on one agent, by (framework id, task id).
@@ -81,6 +88,9 @@ impl World {
                         let mut kept = status.clone();
                         kept.data = None;
                         task.statuses.push(kept);
+                        if task.statuses.len() > MAX_STATUSES {
+                            task.statuses.remove(0);
+                        }
                         task.state = status.state;
                         if is_terminal(status.state) {
                             if let Some(done) = ex.tasks.remove(&tid) {
@@ -119,35 +129,36 @@ impl World {
         let Some(head) = stream.pending.front().cloned() else {
             return;
         };
-        stream.epoch += 1;
-        let epoch = stream.epoch;
+        stream.sent_at = Some(Instant::now());
         let retry = *stream.retry.get_or_insert(base);
+        let arm = !std::mem::replace(&mut stream.armed, true);
         self.master_update(agent, fid, &head);
-        if head.uuid.is_none() {
-            // Nothing can acknowledge it: it was sent once, as Mesos sends such updates.
-            if let Some(stream) = self.agents[agent].updates.map.get_mut(&key) {
-                stream.pending.pop_front();
-                if !stream.pending.is_empty() {
-                    let tid = tid.to_string();
-                    let fid = fid.to_string();
-                    return self.forward_head(agent, &fid, &tid);
-                }
-            }
-            return;
+        if arm {
+            self.arm_resend(agent, key, retry);
         }
-        self.ctx.after(retry, move |w| {
-            let (fid, tid) = key;
-            let Some(stream) = w.agents[agent]
-                .updates
-                .map
-                .get_mut(&(fid.clone(), tid.clone()))
-            else {
+    }
+
+    fn arm_resend(&mut self, agent: usize, key: (String, String), after: Duration) {
+        self.ctx.after(after, move |w| {
+            let Some(stream) = w.agents[agent].updates.map.get_mut(&key) else {
                 return;
             };
-            if stream.epoch != epoch || stream.pending.is_empty() {
+            stream.armed = false;
+            let (Some(sent), Some(retry)) = (stream.sent_at, stream.retry) else {
+                return;
+            };
+            if stream.pending.is_empty() {
                 return;
             }
+            let due = sent + retry;
+            let now = Instant::now();
+            if now < due {
+                // The head changed since the timer was set: wait for the new one's turn.
+                stream.armed = true;
+                return w.arm_resend(agent, key, due - now);
+            }
             stream.retry = Some((retry * 2).min(MAX_RETRY));
+            let (fid, tid) = key;
             w.forward_head(agent, &fid, &tid);
         });
     }
@@ -164,7 +175,6 @@ impl World {
         let Some(done) = stream.pending.pop_front() else {
             return;
         };
-        stream.epoch += 1;
         stream.retry = None;
         if !stream.pending.is_empty() {
             self.forward_head(agent, fid, tid);

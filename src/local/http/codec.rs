@@ -38,8 +38,7 @@ pub(crate) fn decode<M: Message + Default>(
     match media {
         Media::Protobuf => {
             let parse_error = || format!("Failed to parse body into {label} protobuf");
-            let dynamic = DynamicMessage::decode(desc, body).map_err(|_| parse_error())?;
-            if !missing_required(&dynamic).is_empty() {
+            if !required_present(&desc, body, 0) {
                 return Err(parse_error());
             }
             M::decode(body).map_err(|_| parse_error())
@@ -61,6 +60,74 @@ pub(crate) fn decode<M: Message + Default>(
             M::decode(dynamic.encode_to_vec().as_slice()).map_err(|e| convert(e.to_string()))
         }
     }
+}
+
+fn varint(buf: &mut &[u8]) -> Option<u64> {
+    let mut value = 0u64;
+    for shift in (0..64).step_by(7) {
+        let (&byte, rest) = buf.split_first()?;
+        *buf = rest;
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte < 0x80 {
+            return Some(value);
+        }
+    }
+    None
+}
+
+/// True when every required field of the message in `buf`, and of every message nested in it,
+/// is present (what protobuf's parser insists on), read straight off the wire: the hot calls
+/// (UPDATE, ACKNOWLEDGE) need no reflection objects. Malformed input is false.
+fn required_present(desc: &MessageDescriptor, mut buf: &[u8], depth: u32) -> bool {
+    if depth > 100 {
+        return false;
+    }
+    let mut missing: Vec<u32> = desc
+        .fields()
+        .filter(|f| f.cardinality() == Cardinality::Required)
+        .map(|f| f.number())
+        .collect();
+    while !buf.is_empty() {
+        let Some(key) = varint(&mut buf) else {
+            return false;
+        };
+        let number = u32::try_from(key >> 3).unwrap_or(0);
+        let skip = match key & 7 {
+            0 => {
+                if varint(&mut buf).is_none() {
+                    return false;
+                }
+                0
+            }
+            1 => 8,
+            5 => 4,
+            2 => {
+                let Some(len) = varint(&mut buf).and_then(|l| usize::try_from(l).ok()) else {
+                    return false;
+                };
+                if len > buf.len() {
+                    return false;
+                }
+                let (field, rest) = buf.split_at(len);
+                if let Some(prost_reflect::Kind::Message(inner)) =
+                    desc.get_field(number).map(|f| f.kind())
+                {
+                    if !required_present(&inner, field, depth + 1) {
+                        return false;
+                    }
+                }
+                buf = rest;
+                0
+            }
+            _ => return false,
+        };
+        if skip > buf.len() {
+            return false;
+        }
+        buf = &buf[skip..];
+        missing.retain(|n| *n != number);
+    }
+    missing.is_empty()
 }
 
 /// Paths of unset required fields (`subscribe.framework_info.user`), as protobuf lists them.

@@ -102,8 +102,14 @@ mod tests {
         dog.finish(Duration::from_secs(10));
         // Killed by the watchdog (SIGKILL), not by us.
         let status = watched.wait().unwrap();
-        assert_eq!(std::os::unix::process::ExitStatusExt::signal(&status), Some(9));
-        assert!(forgotten.try_wait().unwrap().is_none(), "a forgotten group was killed");
+        assert_eq!(
+            std::os::unix::process::ExitStatusExt::signal(&status),
+            Some(9)
+        );
+        assert!(
+            forgotten.try_wait().unwrap().is_none(),
+            "a forgotten group was killed"
+        );
         forgotten.kill().unwrap();
         forgotten.wait().unwrap();
     }
