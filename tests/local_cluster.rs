@@ -474,3 +474,68 @@ fn kill_before_delivery_and_executor_exit() {
     );
     s.teardown();
 }
+
+#[test]
+fn heartbeats_follow_subscribed_then_come_every_interval() {
+    let cluster = local_cluster(ClusterConfig {
+        heartbeat_interval: Duration::from_millis(200),
+        ..fast()
+    });
+    let sub = Call {
+        r#type: Some(call::Type::Subscribe as i32),
+        subscribe: Some(call::Subscribe {
+            framework_info: framework("heartbeats"),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let s = RawScheduler::open(&cluster.url(), &sub);
+    assert_eq!(s.status, 200);
+    assert_eq!(s.headers["content-type"], "application/x-protobuf");
+    let kind = |e: &_satyr::proto::mesos::scheduler::Event| e.r#type.unwrap_or(0);
+    use _satyr::proto::mesos::scheduler::event::Type;
+    let first = s.next_raw().unwrap();
+    assert!(first.subscribed.is_some());
+    assert_eq!(
+        first.subscribed.unwrap().heartbeat_interval_seconds,
+        Some(0.2)
+    );
+    assert_eq!(kind(&s.next_raw().unwrap()), Type::Heartbeat as i32);
+    assert_eq!(kind(&s.next_raw().unwrap()), Type::Offers as i32);
+    assert_eq!(kind(&s.next_raw().unwrap()), Type::Heartbeat as i32);
+}
+
+#[test]
+fn stop_ends_every_child_even_those_ignoring_sigterm() {
+    let cluster = local_cluster(ClusterConfig {
+        stop_grace_period: Duration::from_millis(300),
+        ..fast()
+    });
+    let s = RawScheduler::subscribe(&cluster.url(), framework("stop"));
+    let offer = s.offer();
+    let stubborn = command_task("stubborn", &offer, "trap '' TERM; exec sleep 300");
+    s.launch(
+        &offer,
+        vec![stubborn, custom_task("exec", &offer, "e-stop", b"finish")],
+    );
+    let mut running = std::collections::BTreeSet::new();
+    while running.len() < 2 {
+        let st = s.update(true);
+        if state_name(&st) == "TASK_RUNNING" {
+            running.insert(st.task_id.value);
+        }
+    }
+    assert_eq!(cluster.live_processes(), 2);
+    let t0 = std::time::Instant::now();
+    cluster.stop();
+    assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+    assert_eq!(cluster.live_processes(), 0);
+    // The stream ended (after whatever was already on its way).
+    loop {
+        match s.next_within(WAIT, |_| true) {
+            Some(Some(_)) => continue,
+            Some(None) => break,
+            None => panic!("the subscription outlived the cluster"),
+        }
+    }
+}
