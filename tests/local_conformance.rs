@@ -3,8 +3,9 @@
 //! scenarios are those of the driver's real-Mesos test and the checklist's cases: subscribe and
 //! offers, `echo hi` finished with implicit acks, exit 3, KILL, an invalid offer, a bad task id,
 //! too few resources, reconciliation, DECLINE filters, SUPPRESS/REVIVE by role, TEARDOWN, the
-//! failover timeout, a custom executor (environment, validation texts, MESSAGE both ways,
-//! executor reuse, KILL, SHUTDOWN, /files/download), and malformed calls' HTTP answers.
+//! failover timeout, ERRORs at subscription, a second instance taking over, a custom executor
+//! (environment, validation texts, MESSAGE both ways, executor reuse, KILL, SHUTDOWN,
+//! /files/download), and malformed calls' HTTP answers.
 
 mod local_common;
 
@@ -623,6 +624,85 @@ fn scenario_custom_executor(url: &str) {
     s.teardown();
 }
 
+fn subscribe_call(info: m::FrameworkInfo, suppressed: &[&str]) -> Call {
+    Call {
+        r#type: Some(call::Type::Subscribe as i32),
+        framework_id: info.id.clone(),
+        subscribe: Some(call::Subscribe {
+            framework_info: info,
+            suppressed_roles: suppressed.iter().map(|r| r.to_string()).collect(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn scenario_subscribe_errors(url: &str) {
+    let multi = m::framework_info::Capability {
+        r#type: Some(Cap::MultiRole as i32),
+    };
+    let mut both = framework("conformance-errors");
+    both.role = Some("b".into());
+    both.roles = vec!["a".into()];
+    both.capabilities = vec![multi];
+    let mut roles_only = framework("conformance-errors");
+    roles_only.roles = vec!["a".into()];
+    let mut suppressed = framework("conformance-errors");
+    suppressed.roles = vec!["a".into()];
+    suppressed.capabilities = vec![multi];
+    for (call, message) in [
+        (
+            subscribe_call(both, &[]),
+            "'FrameworkInfo.role' must not be set when the framework is MULTI_ROLE capable",
+        ),
+        (
+            subscribe_call(roles_only, &[]),
+            "'FrameworkInfo.roles' must not be set when the framework is not MULTI_ROLE capable",
+        ),
+        (
+            subscribe_call(suppressed, &["b"]),
+            "Suppressed role 'b' is not contained in the list of roles",
+        ),
+    ] {
+        let s = RawScheduler::open(url, &call);
+        assert_eq!(s.status, 200);
+        let first = s.next(|_| true).expect("an event");
+        assert_eq!(first.error.expect("an ERROR event").message, message);
+        assert!(
+            s.next_within(WAIT, |_| true).unwrap().is_none(),
+            "stream not closed"
+        );
+    }
+}
+
+fn scenario_two_instances(url: &str) {
+    let mut info = framework("conformance-failover-twice");
+    info.failover_timeout = Some(60.0);
+    let a = RawScheduler::subscribe(url, info.clone());
+    info.id = Some(m::FrameworkId {
+        value: a.framework_id.clone(),
+    });
+    let b = RawScheduler::subscribe(url, info);
+    assert_eq!(b.framework_id, a.framework_id);
+    assert_ne!(b.stream_id, a.stream_id);
+    let err = a
+        .next(|e| e.error.is_some())
+        .expect("ERROR on the old stream");
+    assert_eq!(err.error.unwrap().message, "Framework failed over");
+    assert!(
+        a.next_within(WAIT, |_| true).unwrap().is_none(),
+        "old stream still open"
+    );
+    // The old stream id is refused; the new subscription gets offers.
+    let revive = Call {
+        r#type: Some(call::Type::Revive as i32),
+        ..Default::default()
+    };
+    assert_eq!(a.call(revive).status, 400);
+    b.offer();
+    b.teardown();
+}
+
 /// Method, path, headers, body, expected status and body.
 type HttpCase<'a> = (
     &'a str,
@@ -740,6 +820,8 @@ fn run_all(target: &Target) {
     let url = target.url();
     let scenarios: Vec<(&str, Scenario)> = vec![
         ("http_errors", scenario_http_errors),
+        ("subscribe_errors", scenario_subscribe_errors),
+        ("two_instances", scenario_two_instances),
         (
             "echo_finished_and_teardown",
             scenario_echo_finished_and_teardown,
