@@ -637,6 +637,7 @@ fn subscribe_call(info: m::FrameworkInfo, suppressed: &[&str]) -> Call {
     }
 }
 
+#[allow(deprecated)] // `role` is what the master must refuse here
 fn scenario_subscribe_errors(url: &str) {
     let multi = m::framework_info::Capability {
         r#type: Some(Cap::MultiRole as i32),

@@ -13,13 +13,19 @@ use crate::proto::mesos as m;
 /// How many statuses a task keeps for the state endpoint.
 const MAX_STATUSES: usize = 50;
 
+/// How many update uuids per task are remembered for dropping duplicates.
+const MAX_SEEN: usize = 1024;
+
 /// The longest resend interval.
 const MAX_RETRY: Duration = Duration::from_secs(600);
 
 #[derive(Debug, Default)]
 struct Stream {
     pending: VecDeque<m::TaskStatus>,
+    /// The uuids of the last updates received, to drop duplicates (an executor resends its
+    /// unacknowledged ones when it subscribes again).
     seen: HashSet<Vec<u8>>,
+    seen_order: VecDeque<Vec<u8>>,
     /// The current resend interval (None: the base one).
     retry: Option<Duration>,
     /// When the head was last sent to the master.
@@ -111,6 +117,12 @@ impl World {
         if let Some(uuid) = &status.uuid {
             if !stream.seen.insert(uuid.clone()) {
                 return;
+            }
+            stream.seen_order.push_back(uuid.clone());
+            if stream.seen_order.len() > MAX_SEEN {
+                if let Some(old) = stream.seen_order.pop_front() {
+                    stream.seen.remove(&old);
+                }
             }
         }
         stream.pending.push_back(status);
