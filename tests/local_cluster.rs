@@ -539,3 +539,58 @@ fn stop_ends_every_child_even_those_ignoring_sigterm() {
         }
     }
 }
+
+#[test]
+fn update_framework_and_operator_teardown() {
+    let cluster = local_cluster(fast());
+    let s = RawScheduler::subscribe(&cluster.url(), framework("before"));
+    let offer = s.offer();
+    let mut info = framework("after");
+    info.id = Some(m::FrameworkId {
+        value: s.framework_id.clone(),
+    });
+    let update = |info: m::FrameworkInfo, suppressed: Vec<String>| Call {
+        r#type: Some(call::Type::UpdateFramework as i32),
+        update_framework: Some(call::UpdateFramework {
+            framework_info: info,
+            suppressed_roles: suppressed,
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let r = s.call(update(info.clone(), vec!["*".into()]));
+    assert_eq!((r.status, r.text().as_str()), (200, ""));
+    let state = get_json(&cluster.url(), "/master/state");
+    assert_eq!(state["frameworks"][0]["name"], "after");
+    // Suppressed: a declined offer does not come back.
+    s.decline(&offer, 0.0);
+    assert!(s
+        .next_within(Duration::from_millis(500), |e| e.offers.is_some())
+        .is_none());
+    let r = s.call(update(info, vec!["nope".into()]));
+    assert_eq!(
+        (r.status, r.text().as_str()),
+        (
+            400,
+            "Suppressed role 'nope' is not contained in the list of roles"
+        )
+    );
+    let form = format!("frameworkId={}", s.framework_id);
+    let r = request(
+        &cluster.url(),
+        "POST",
+        "/master/teardown",
+        &[],
+        form.as_bytes(),
+    );
+    assert_eq!(r.status, 200);
+    assert!(
+        s.next_within(WAIT, |_| true).unwrap().is_none(),
+        "stream not ended"
+    );
+    let state = get_json(&cluster.url(), "/master/state");
+    assert_eq!(
+        state["completed_frameworks"][0]["id"],
+        s.framework_id.as_str()
+    );
+}
