@@ -1,7 +1,8 @@
 """The parent process of test_local_leaks.py: runs a local cluster with a command task and a
-resisting custom executor (both carrying a marker in their environment), prints READY once both
-run, reads a line, then ends as told: ``exit`` (normal end without stop()), ``exception``, or
-waits to be killed (``sigterm``, ``sigkill``). Usage: local_leak_parent.py MARKER MODE"""
+resisting custom executor (both carrying a marker in their environment), prints READY and the
+sandboxes' temporary folder once both run, reads a line, then ends as told: ``exit`` (normal end
+without stop()), ``exception``, or waits to be killed (``sigterm``, ``sigkill``).
+Usage: local_leak_parent.py MARKER MODE"""
 
 import sys
 import threading
@@ -36,7 +37,7 @@ while running != {"cmd", "exe"}:
     assert status["state"] in ("TASK_STARTING", "TASK_RUNNING"), status
     if status["state"] == "TASK_RUNNING":
         running.add(status["task_id"]["value"])
-print("READY", flush=True)
+print("READY", cluster.work_dir, flush=True)
 sys.stdin.readline()  # the test has seen the processes; end as told
 if mode == "exit":
     sys.exit(0)

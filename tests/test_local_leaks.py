@@ -1,7 +1,7 @@
 """Nothing leaks: when the process running a local cluster ends (normally, by an exception, by
 SIGTERM, even by SIGKILL), its executors, their children and its command tasks end too, even
-those that ignore SIGTERM. Processes are found by a marker in their environment and waited on
-with pidfds (they are not our children)."""
+those that ignore SIGTERM, and its temporary sandbox folder is removed. Processes are found by a
+marker in their environment and waited on with pidfds (they are not our children)."""
 
 from __future__ import annotations
 
@@ -53,7 +53,10 @@ def test_nothing_survives_the_parent(mode: str) -> None:
     try:
         assert proc.stdout is not None
         ready, _, _ = select.select([proc.stdout], [], [], 60)
-        assert ready and proc.stdout.readline().strip() == "READY", proc.stderr
+        assert ready, "the parent printed nothing"
+        word, work_dir = proc.stdout.readline().split()
+        assert word == "READY"
+        assert Path(work_dir).is_dir()
         # The command task, the executor and the executor's child.
         pids = processes_with(marker)
         assert len(pids) >= 3, pids
@@ -76,6 +79,8 @@ def test_nothing_survives_the_parent(mode: str) -> None:
         assert code == expected[mode]
         assert wait_all_exit(pids + watchdogs, timeout=20) == []
         assert processes_with(marker) == []
+        # The temporary sandboxes went too (removed by the cluster, or by its watchdog).
+        assert not Path(work_dir).exists()
     finally:
         proc.kill()
         proc.wait()

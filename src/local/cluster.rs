@@ -118,10 +118,11 @@ impl LocalCluster {
                 ..Default::default()
             });
         }
-        let launcher =
-            Arc::new(Launcher::start(runtime.clone()).map_err(|e| {
-                cleanup(LocalError::Start(format!("cannot start the launcher: {e}")))
-            })?);
+        let launcher = Arc::new(
+            Launcher::start(runtime.clone(), temporary.then_some(work_dir.as_path())).map_err(
+                |e| cleanup(LocalError::Start(format!("cannot start the launcher: {e}"))),
+            )?,
+        );
         let settings = Arc::new(Settings::from_config(&config));
         let summaries: Vec<AgentSummary> = agents
             .iter()

@@ -46,9 +46,13 @@ pub(crate) struct Launcher {
 }
 
 impl Launcher {
-    /// Starts the watchdog and the launcher thread.
-    pub(crate) fn start(runtime: tokio::runtime::Handle) -> io::Result<Launcher> {
-        let watchdog = Watchdog::start()?;
+    /// Starts the watchdog (which removes `cleanup`, a temporary work folder, when it ends) and
+    /// the launcher thread.
+    pub(crate) fn start(
+        runtime: tokio::runtime::Handle,
+        cleanup: Option<&std::path::Path>,
+    ) -> io::Result<Launcher> {
+        let watchdog = Watchdog::start(cleanup)?;
         let (tx, rx) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("satyr-local-launcher".into())

@@ -7,13 +7,15 @@
 //! `sh -c` of command tasks) but not what those started, which stays in their process group.
 
 use std::io::Write;
+use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use std::os::unix::process::CommandExt;
 
 /// Ignores the signals a terminal sends its foreground group (the watchdog has its own group
-/// anyway), keeps a space-separated list of groups, and kills them all at EOF.
+/// anyway), keeps a space-separated list of groups, kills them all at EOF, then removes the
+/// cluster's temporary work folder (`$1`) if it was given one.
 const SCRIPT: &str = r#"trap '' INT TERM HUP QUIT
 g=' '
 while read -r op pg; do
@@ -23,6 +25,7 @@ while read -r op pg; do
   esac
 done
 for pg in $g; do kill -s KILL -- "-$pg" 2>/dev/null; done
+if [ -n "$1" ]; then rm -rf -- "$1"; fi
 "#;
 
 pub(crate) struct Watchdog {
@@ -31,11 +34,13 @@ pub(crate) struct Watchdog {
 }
 
 impl Watchdog {
-    pub(crate) fn start() -> std::io::Result<Watchdog> {
+    /// Starts it; `cleanup` is a temporary folder of ours to remove when it ends.
+    pub(crate) fn start(cleanup: Option<&Path>) -> std::io::Result<Watchdog> {
         let mut child = Command::new("/bin/sh")
             .arg("-c")
             .arg(SCRIPT)
             .arg("satyr-local-watchdog")
+            .arg(cleanup.map(Path::as_os_str).unwrap_or_default())
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -95,7 +100,10 @@ mod tests {
     fn kills_the_groups_it_watches_when_its_input_ends() {
         let mut watched = sleeper();
         let mut forgotten = sleeper();
-        let mut dog = Watchdog::start().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let scratch = dir.path().join("work");
+        std::fs::create_dir_all(scratch.join("slaves")).unwrap();
+        let mut dog = Watchdog::start(Some(&scratch)).unwrap();
         dog.watch(watched.id());
         dog.watch(forgotten.id());
         dog.forget(forgotten.id());
@@ -109,6 +117,10 @@ mod tests {
         assert!(
             forgotten.try_wait().unwrap().is_none(),
             "a forgotten group was killed"
+        );
+        assert!(
+            !scratch.exists(),
+            "the temporary work folder is still there"
         );
         forgotten.kill().unwrap();
         forgotten.wait().unwrap();
