@@ -8,6 +8,7 @@ pub mod codec;
 pub mod driver;
 pub mod error;
 pub mod executor;
+pub mod local;
 pub mod proto;
 mod py;
 pub mod resources;

@@ -95,3 +95,6 @@ def wait_until(what: str, predicate: Callable[[], bool], timeout: float = 30.0) 
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         pause.wait(interval)
         interval = min(interval * 2, 0.2)
+
+
+from local_fixture import local_mesos  # noqa: E402, F401  (the embedded local cluster, same shape)

@@ -415,3 +415,43 @@ class SchedulerCore:
     @property
     def workers_failed(self) -> str | None:
         """Why worker mode gave up, or None."""
+
+# The embedded local cluster (``satyr.local`` wraps it).
+@final
+class LocalCluster:
+    """A Mesos-compatible master and agents on 127.0.0.1, started by the constructor."""
+
+    def __new__(
+        cls,
+        agents: int = 1,
+        resources: str | None = None,
+        port: int = 0,
+        work_dir: str | None = None,
+        allocation_interval: float = 1.0,
+        heartbeat_interval: float = 15.0,
+        status_update_retry: float = 10.0,
+        executor_registration_timeout: float = 60.0,
+        executor_shutdown_grace_period: float = 5.0,
+        kill_grace_period: float = 3.0,
+        stop_grace_period: float = 2.0,
+        inherit_env: bool = True,
+    ) -> LocalCluster: ...
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT``, the master's URL."""
+    @property
+    def address(self) -> str:
+        """``127.0.0.1:PORT``."""
+    @property
+    def port(self) -> int:
+        """The master's port."""
+    @property
+    def work_dir(self) -> str:
+        """The folder holding the sandboxes."""
+    @property
+    def agents(self) -> list[dict[str, Any]]:
+        """Dicts with ``id``, ``url``, ``port``, ``work_dir`` and ``resources``."""
+    def live_processes(self) -> int:
+        """Child processes (executors, command tasks) alive now."""
+    def stop(self) -> None:
+        """Stops the cluster (idempotent): executors and tasks are terminated."""
