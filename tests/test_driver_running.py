@@ -4,9 +4,11 @@ MESOS_MASTER read at construction, start/stop/join, signal handlers installed an
 from __future__ import annotations
 
 import getpass
+import json
 import os
 import signal
 import threading
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -32,8 +34,10 @@ def test_master_defaults_to_mesos_master_read_at_construction(
     monkeypatch.setenv("MESOS_MASTER", "127.0.0.1:1")  # later changes do not matter
     assert running.master == fm.url
     monkeypatch.delenv("MESOS_MASTER")
-    with pytest.raises(LocalMasterUnavailableError, match="MESOS_MASTER"):
-        Running(Recorder(), name="no-master")
+    # No master anywhere: the process's embedded local cluster.
+    running = Running(Recorder(), name="no-master")
+    assert running.master == resolve_master("local")
+    assert running.master.startswith("http://127.0.0.1:")
     assert issubclass(LocalMasterUnavailableError, satyr.SatyrError)
 
 
@@ -43,9 +47,11 @@ def test_local_master_hook() -> None:
     assert local_agents("zk://h:2181/mesos") is None
     with pytest.raises(satyr.InvalidCallError):
         local_agents("local:0")
-    for spec in ("local", "local:2"):
-        with pytest.raises(LocalMasterUnavailableError, match="local cluster"):
-            resolve_master(spec)
+    one, two = resolve_master("local"), resolve_master("local:2")
+    assert one.startswith("http://127.0.0.1:") and two.startswith("http://127.0.0.1:")
+    assert one != two and resolve_master("local") == one  # one cluster per spec and process
+    state = json.load(urllib.request.urlopen(f"{two}/master/state", timeout=10))
+    assert len(state["slaves"]) == 2
     assert resolve_master("h:5050") == "h:5050"
 
 

@@ -49,9 +49,9 @@ _BATCH = 256
 _LOCAL = re.compile(r"local(?::(\d+))?")
 
 
-class LocalMasterUnavailableError(SatyrError, NotImplementedError):
-    """``master='local'`` (or no master at all) asks for satyr's embedded local cluster, which
-    this build does not provide yet."""
+class LocalMasterUnavailableError(SatyrError, RuntimeError):
+    """``master='local'`` (or no master at all) asks for satyr's embedded local cluster, and it
+    could not be started (the message says why)."""
 
 
 def local_agents(master: str | None) -> int | None:
@@ -70,22 +70,19 @@ def local_agents(master: str | None) -> int | None:
 
 def resolve_master(master: str | None = None) -> str:
     """The master address to connect to: ``master``, else the ``MESOS_MASTER`` environment
-    variable (read now). This is the hook for the embedded local cluster: an unset master,
-    ``'local'`` or ``'local:N'`` raise :class:`LocalMasterUnavailableError` for now."""
+    variable (read now). Unset, ``'local'`` or ``'local:N'`` start (once per process) the embedded
+    local cluster with 1 or N agents and return its URL."""
     if master is None:
-        master = os.environ.get("MESOS_MASTER") or None
-    if master is None:
-        raise LocalMasterUnavailableError(
-            "no Mesos master given: pass master='zk://h1:2181/mesos' or 'http://host:5050', or "
-            "set the MESOS_MASTER environment variable (the embedded local cluster is not "
-            "available yet)"
-        )
-    if local_agents(master) is not None:
-        raise LocalMasterUnavailableError(
-            f"master {master!r} asks for the embedded local cluster, which is not available yet: "
-            "set MESOS_MASTER to a real master (zk://..., http://host:5050)"
-        )
-    return master
+        master = os.environ.get("MESOS_MASTER") or "local"
+    agents = local_agents(master)
+    if agents is None:
+        return master
+    from satyr.local import shared_cluster  # the local cluster is only started when asked for
+
+    try:
+        return shared_cluster(agents).url
+    except SatyrError as e:
+        raise LocalMasterUnavailableError(f"the embedded local cluster did not start: {e}") from e
 
 
 # -- argument coercion -----------------------------------------------------------------------

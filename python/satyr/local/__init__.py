@@ -15,7 +15,9 @@ never outlive the Python process, however it ends.
 
 from __future__ import annotations
 
+import atexit
 import os
+import threading
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -196,3 +198,31 @@ def start_local(spec: str = "local", **settings: Any) -> LocalCluster:
     ``settings`` are :class:`LocalCluster`'s keyword arguments.
     """
     return LocalCluster(agents=parse_spec(spec), **settings)
+
+
+_shared: dict[int, LocalCluster] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_cluster(agents: int = 1) -> LocalCluster:
+    """The process's embedded cluster with ``agents`` agents, started on first use and stopped
+    when the interpreter exits (its executors and tasks end with it, however it ends).
+
+    This is what an unset ``MESOS_MASTER`` (or ``local`` / ``local:N``) connects to, so every
+    framework of the process shares one cluster, as they would share a real one.
+    """
+    with _shared_lock:
+        cluster = _shared.get(agents)
+        if cluster is None:
+            cluster = _shared[agents] = LocalCluster(agents=agents)
+            if len(_shared) == 1:
+                atexit.register(_stop_shared)
+        return cluster
+
+
+def _stop_shared() -> None:
+    with _shared_lock:
+        clusters = list(_shared.values())
+        _shared.clear()
+    for cluster in clusters:
+        cluster.stop()
