@@ -415,3 +415,16 @@ class SchedulerCore:
     @property
     def workers_failed(self) -> str | None:
         """Why worker mode gave up, or None."""
+
+# The bridge from the core's ``tracing`` events to ``logging`` (driven by ``satyr._logging``).
+def log_set_level(level: int) -> None:
+    """Sets the Python level at or above which the core's events are forwarded."""
+
+def log_level() -> int:
+    """The Python level at or above which the core's events are forwarded."""
+
+def log_flush(timeout: float | None = None) -> bool:
+    """Waits until every event emitted so far reached ``logging``; False after ``timeout``."""
+
+def log_close() -> None:
+    """Stops forwarding for good (at interpreter exit)."""

@@ -7,6 +7,7 @@ pub mod codec;
 pub mod driver;
 pub mod errors;
 mod executor;
+mod logging;
 mod resources;
 mod scheduler;
 
@@ -22,5 +23,6 @@ fn satyr_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     driver::register(m)?;
     executor::register(m)?;
     scheduler::register(m)?;
+    logging::register(m)?;
     Ok(())
 }
