@@ -15,6 +15,7 @@ import types
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from satyr.apis._progress import Progress
 from satyr.apis._runner import Framework, check_options, chunks, run_chunk
 from satyr.results import AsyncResult
 
@@ -56,7 +57,9 @@ class Pool:
     ``processes`` bounds the tasks in flight (None: as many as the cluster has room for). Task
     options given here (``resources``, ``envs``, ``uris``, ``docker``, ...; see
     :class:`~satyr.messages.PythonTask`) are every call's defaults, and each method takes them
-    as keywords for its own calls. ``initializer`` is not supported (each call is its own task).
+    as keywords for its own calls; the many-call methods (``map``, ``starmap``, ``imap``, ...
+    and their async forms) also take ``progress=True`` for a tqdm bar of the calls ended.
+    ``initializer`` is not supported (each call is its own task).
     Leaving the ``with`` block terminates the pool, as the standard library does: call
     :meth:`wait` (or ``close(); join()``) first to let work finish.
     """
@@ -99,15 +102,21 @@ class Pool:
         star: bool,
         options: Mapping[str, Any],
     ) -> list[AsyncResult]:
+        options = dict(options)
+        progress = options.pop("progress", False)
         check_options(options, "the pool method")
         self._check_running()
         items = list(items)
         if chunksize is None:
             chunksize = max(1, len(items) // 16)
+        parts = chunks(items, chunksize)
+        bar = Progress("map") if progress else None
         results = []
-        for chunk in chunks(items, chunksize):
+        for chunk in bar.counted(parts) if bar else parts:
             task = self._framework.task(run_chunk, (func, chunk, star), {}, options)
             results.append(self._framework.submit(task, AsyncResult(task)))
+        if bar:
+            bar.track(results)
         return results
 
     # -- one call --------------------------------------------------------------------------------
