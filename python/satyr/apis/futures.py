@@ -62,6 +62,11 @@ class MesosPoolExecutor(concurrent.futures.Executor):
         """The :class:`~satyr.scheduler.QueueScheduler` running the calls."""
         return self._framework.scheduler
 
+    @property
+    def _max_workers(self) -> int | None:
+        # The stdlib executors' attribute: dask sizes its batches of calls by it.
+        return self._framework.limit
+
     def submit(
         self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any
     ) -> concurrent.futures.Future[Any]:
