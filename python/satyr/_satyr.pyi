@@ -455,3 +455,16 @@ class LocalCluster:
         """Child processes (executors, command tasks) alive now."""
     def stop(self) -> None:
         """Stops the cluster (idempotent): executors and tasks are terminated."""
+
+# The bridge from the core's ``tracing`` events to ``logging`` (driven by ``satyr._logging``).
+def log_set_level(level: int) -> None:
+    """Sets the Python level at or above which the core's events are forwarded."""
+
+def log_level() -> int:
+    """The Python level at or above which the core's events are forwarded."""
+
+def log_flush(timeout: float | None = None) -> bool:
+    """Waits until every event emitted so far reached ``logging``; False after ``timeout``."""
+
+def log_close() -> None:
+    """Stops forwarding for good (at interpreter exit)."""

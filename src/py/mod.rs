@@ -8,6 +8,7 @@ pub mod driver;
 pub mod errors;
 mod executor;
 mod local;
+mod logging;
 mod resources;
 mod scheduler;
 
@@ -24,5 +25,6 @@ fn satyr_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     executor::register(m)?;
     scheduler::register(m)?;
     local::register(m)?;
+    logging::register(m)?;
     Ok(())
 }

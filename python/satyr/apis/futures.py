@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+from satyr.apis._progress import Progress
 from satyr.apis._runner import TASK_OPTIONS, Framework, check_options, chunks, run_chunk
 from satyr.results import AsyncResult
 
@@ -69,6 +70,11 @@ class MesosPoolExecutor(concurrent.futures.Executor):
     def scheduler(self) -> Any:
         """The :class:`~satyr.scheduler.QueueScheduler` running the calls."""
         return self._framework.scheduler
+
+    @property
+    def _max_workers(self) -> int | None:
+        # The stdlib executors' attribute: dask sizes its batches of calls by it.
+        return self._framework.limit
 
     def submit(
         self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any
@@ -125,17 +131,28 @@ class MesosPoolExecutor(concurrent.futures.Executor):
         *iterables: Iterable[Any],
         timeout: float | None = None,
         chunksize: int = 1,
+        progress: bool = False,
         **options: Any,
     ) -> Iterator[Any]:
         """``map(fn, *iterables)``: every call is submitted now (``chunksize`` calls per task),
         results come in order; ``concurrent.futures.TimeoutError`` when a result is not there
-        ``timeout`` seconds after this call. ``options`` set the tasks (``resources``, ...)."""
+        ``timeout`` seconds after this call. ``options`` set the tasks (``resources``, ...).
+        ``progress=True`` shows a tqdm bar of the calls ended (``ImportError`` without tqdm)."""
         check_options(options, "map()")
         end = None if timeout is None else time.monotonic() + timeout
-        futures = [
-            self._send(run_chunk, (fn, chunk, True), {}, options)
-            for chunk in chunks(zip(*iterables, strict=False), chunksize)
-        ]
+        parts = chunks(zip(*iterables, strict=False), chunksize)
+        bar = Progress("map") if progress else None
+        try:
+            futures = [
+                self._send(run_chunk, (fn, chunk, True), {}, options)
+                for chunk in (bar.counted(parts) if bar else parts)
+            ]
+        except BaseException:
+            if bar:
+                bar.close()
+            raise
+        if bar:
+            bar.track(futures)
 
         def results() -> Iterator[Any]:
             try:

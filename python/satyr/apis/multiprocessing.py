@@ -15,6 +15,7 @@ import types
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from satyr.apis._progress import Progress
 from satyr.apis._runner import Framework, check_options, chunks, run_chunk
 from satyr.results import AsyncResult
 
@@ -59,7 +60,9 @@ class Pool:
     as keywords for its own calls. ``mode='workers'`` (default): calls run on ``processes``
     (None: the CPU count) long-running worker tasks, which leave after ``worker_idle_timeout``
     seconds without work; calls with their own task options, and every call in
-    ``mode='tasks'``, run as their own Mesos tasks. ``initializer`` is not supported.
+    ``mode='tasks'``, run as their own Mesos tasks. the many-call methods (``map``, ``starmap``,
+    ``imap``, ... and their async forms) also take ``progress=True`` for a tqdm bar of the calls
+    ended. ``initializer`` is not supported.
     Leaving the ``with`` block terminates the pool, as the standard library does: call
     :meth:`wait` (or ``close(); join()``) first to let work finish.
     """
@@ -111,16 +114,22 @@ class Pool:
         star: bool,
         options: Mapping[str, Any],
     ) -> list[AsyncResult]:
+        options = dict(options)
+        progress = options.pop("progress", False)
         check_options(options, "the pool method")
         self._check_running()
         items = list(items)
         if chunksize is None:
             chunksize = max(1, len(items) // 16)
+        parts = chunks(items, chunksize)
+        bar = Progress("map") if progress else None
         results = []
-        for chunk in chunks(items, chunksize):
+        for chunk in bar.counted(parts) if bar else parts:
             results.append(
                 self._framework.call(run_chunk, (func, chunk, star), {}, options, AsyncResult())
             )
+        if bar:
+            bar.track(results)
         return results
 
     # -- one call --------------------------------------------------------------------------------
