@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -35,3 +36,20 @@ def test_readme_framework_snippet_runs_on_real_mesos(real_mesos: RealMesos, tmp_
         [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=True
     ).stdout
     assert "hello TASK_FINISHED" in out
+
+
+def test_readme_futures_snippet_runs_on_the_embedded_cluster(tmp_path: Path) -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    snippet = readme.split("## What works today", 1)[1].split("```python", 1)[1]
+    script = tmp_path / "snippet.py"
+    script.write_text(snippet.split("```", 1)[0] + "\nprint('snippet ok')\n")
+    env = {k: v for k, v in os.environ.items() if k != "MESOS_MASTER"}
+    out = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=True,
+    ).stdout
+    assert "snippet ok" in out

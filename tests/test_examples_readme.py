@@ -1,4 +1,5 @@
-"""Every README example is a script in examples/ and runs on the real Mesos cluster."""
+"""Every README example is a script in examples/ and runs unchanged on the real Mesos cluster
+(``MESOS_MASTER`` set) and on the embedded local cluster (``MESOS_MASTER`` unset)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,11 @@ from conftest import RealMesos
 EXAMPLES = Path(__file__).parent.parent / "examples"
 
 
-def run(script: str, real_mesos: RealMesos) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MESOS_MASTER": real_mesos.address}
+def run(script: str, master: RealMesos | None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    env.pop("MESOS_MASTER", None)
+    if master is not None:
+        env["MESOS_MASTER"] = master.address
     return subprocess.run(
         [sys.executable, str(EXAMPLES / script)],
         capture_output=True,
@@ -23,6 +27,15 @@ def run(script: str, real_mesos: RealMesos) -> subprocess.CompletedProcess[str]:
         env=env,
         check=True,
     )
+
+
+@pytest.fixture(params=["real", "local"])
+def master(request: pytest.FixtureRequest) -> RealMesos | None:
+    """The real cluster, or None: no MESOS_MASTER, so the example starts the embedded one."""
+    if request.param == "real":
+        cluster: RealMesos = request.getfixturevalue("real_mesos")
+        return cluster
+    return None
 
 
 @pytest.mark.parametrize(
@@ -37,11 +50,11 @@ def run(script: str, real_mesos: RealMesos) -> subprocess.CompletedProcess[str]:
         ("python_task.py", "sum: 45"),
     ],
 )
-def test_readme_example(script: str, expected: str, real_mesos: RealMesos) -> None:
-    assert expected in run(script, real_mesos).stdout
+def test_readme_example(script: str, expected: str, master: RealMesos | None) -> None:
+    assert expected in run(script, master).stdout
 
 
-def test_readme_queue_scheduler_subclass_logs_updates(real_mesos: RealMesos) -> None:
-    out = run("queue_scheduler_subclass.py", real_mesos)
+def test_readme_queue_scheduler_subclass_logs_updates(master: RealMesos | None) -> None:
+    out = run("queue_scheduler_subclass.py", master)
     assert out.stdout == "36\n"
     assert "Status update received for task" in out.stderr and "TASK_FINISHED" in out.stderr
