@@ -28,6 +28,19 @@ from satyr.proxies.messages import CommandInfo, SchedulerCall, TaskInfo
 pytestmark = pytest.mark.realmesos
 
 REAL = pytest.mark.parametrize("where", ["real"])
+#: Cases run against real Mesos 1.11 and the embedded local cluster, with the same assertions.
+BOTH = pytest.mark.parametrize("where", ["real", "local"])
+
+
+@pytest.fixture
+def real_mesos(where: str, real_mesos: RealMesos, request: pytest.FixtureRequest) -> RealMesos:
+    """The master a case runs against: the real cluster, or the local one for ``[local]``."""
+    if where == "local":
+        local: RealMesos = request.getfixturevalue("local_mesos")
+        return local
+    return real_mesos
+
+
 USER = getpass.getuser()
 FAST = {"backoff_min": 0.05, "backoff_max": 1.0}
 WAIT = 30.0
@@ -143,7 +156,7 @@ def updates_until(rec: Recorder, task: str, done: Any) -> list[Any]:
 # -- framing and encoding ----------------------------------------------------------------------
 
 
-@REAL
+@BOTH
 def test_case_05_content_type_exactness(where: str, real_mesos: RealMesos) -> None:
     body = subscribe_call()
     conn, resp = post(
@@ -160,7 +173,7 @@ def test_case_05_content_type_exactness(where: str, real_mesos: RealMesos) -> No
             driver.revive()
 
 
-@REAL
+@BOTH
 def test_case_06_accept_negotiation(where: str, real_mesos: RealMesos) -> None:
     conn, resp = post(real_mesos, subscribe_call(), PROTOBUF)
     assert resp.status == 200
@@ -175,7 +188,7 @@ def test_case_06_accept_negotiation(where: str, real_mesos: RealMesos) -> None:
     conn.close()
 
 
-@REAL
+@BOTH
 def test_case_07_json_mode_sends_snake_case_fields(where: str, real_mesos: RealMesos) -> None:
     info = {"failover_timeout": 1234.5}
     with framework(real_mesos.url, encoding="json", framework=info) as (_, rec):
@@ -187,7 +200,7 @@ def test_case_07_json_mode_sends_snake_case_fields(where: str, real_mesos: RealM
 # -- subscribe and stream id -------------------------------------------------------------------
 
 
-@REAL
+@BOTH
 def test_case_09_stream_id_rotates(where: str, real_mesos: RealMesos) -> None:
     with framework(real_mesos.url, failover=True, framework={"failover_timeout": 60}) as (_, rec_a):
         fid, _ = rec_a.expect("registered")
@@ -248,7 +261,7 @@ def _ports(cluster: RealMesos) -> dict[str, str]:
     return {k: cluster.env[k] for k in ("MESOS_MASTER_PORT", "MESOS_AGENT_PORT")}
 
 
-@REAL
+@BOTH
 def test_case_12_framework_id_mismatch_is_refused(where: str, real_mesos: RealMesos) -> None:
     body = call_bytes(
         type="SUBSCRIBE",
@@ -264,7 +277,7 @@ def test_case_12_framework_id_mismatch_is_refused(where: str, real_mesos: RealMe
         assert rec.expect("registered")[0] == fid
 
 
-@REAL
+@BOTH
 def test_case_14_removed_framework_is_not_resubscribed(where: str, real_mesos: RealMesos) -> None:
     with framework(real_mesos.url, failover=True, framework={"failover_timeout": 0}) as (_, r):
         fid, _ = r.expect("registered")
@@ -282,7 +295,7 @@ def test_case_14_removed_framework_is_not_resubscribed(where: str, real_mesos: R
         assert "registered" not in rec.names() and "reregistered" not in rec.names()
 
 
-@REAL
+@BOTH
 def test_case_15_two_instances(where: str, real_mesos: RealMesos) -> None:
     with framework(real_mesos.url, framework={"failover_timeout": 60}) as (a, rec_a):
         fid, _ = rec_a.expect("registered")
@@ -301,7 +314,7 @@ def test_case_15_two_instances(where: str, real_mesos: RealMesos) -> None:
             b.decline(offers)
 
 
-@REAL
+@BOTH
 def test_case_16_calls_when_not_subscribed(where: str, real_mesos: RealMesos) -> None:
     with framework(real_mesos.url, failover=True, framework={"failover_timeout": 60}) as (d, r):
         fid, _ = r.expect("registered")
@@ -330,7 +343,7 @@ def test_case_16_calls_when_not_subscribed(where: str, real_mesos: RealMesos) ->
 # -- acknowledgements and updates --------------------------------------------------------------
 
 
-@REAL
+@BOTH
 def test_case_26_stream_blocked_without_ack(where: str, real_mesos: RealMesos) -> None:
     with framework(real_mesos.url, implicit_acknowledgements=False) as (driver, rec):
         rec.expect("registered")
@@ -378,7 +391,7 @@ def test_case_27_invalid_offers(where: str, tmp_path: Path) -> None:
 # -- reconciliation ------------------------------------------------------------------------------
 
 
-@REAL
+@BOTH
 def test_case_29_explicit_reconciliation(where: str, real_mesos: RealMesos) -> None:
     with framework(real_mesos.url) as (driver, rec):
         rec.expect("registered")
@@ -391,7 +404,7 @@ def test_case_29_explicit_reconciliation(where: str, real_mesos: RealMesos) -> N
         assert not status.has_field("uuid")
 
 
-@REAL
+@BOTH
 def test_case_30_implicit_reconciliation_and_kill(where: str, real_mesos: RealMesos) -> None:
     with framework(real_mesos.url) as (driver, rec):
         rec.expect("registered")
@@ -427,7 +440,7 @@ def test_case_30_implicit_reconciliation_and_kill(where: str, real_mesos: RealMe
 # -- offers and roles ----------------------------------------------------------------------------
 
 
-@REAL
+@BOTH
 def test_case_31_decline_filters_and_revive(where: str, real_mesos: RealMesos) -> None:
     with framework(real_mesos.url) as (driver, rec):
         rec.expect("registered")
@@ -443,7 +456,7 @@ def test_case_31_decline_filters_and_revive(where: str, real_mesos: RealMesos) -
         take_offers(rec, agent)
 
 
-@REAL
+@BOTH
 def test_case_32_suppress_and_revive_by_role(where: str, real_mesos: RealMesos) -> None:
     info = {"roles": ["a", "b"], "capabilities": [{"type": "MULTI_ROLE"}]}
     with framework(real_mesos.url, framework=info) as (driver, rec):
@@ -470,7 +483,7 @@ def test_case_32_suppress_and_revive_by_role(where: str, real_mesos: RealMesos) 
             raise AssertionError("no offer for role a after REVIVE")
 
 
-@REAL
+@BOTH
 def test_case_33_multi_role_validation(where: str, real_mesos: RealMesos) -> None:
     multi = [{"type": "MULTI_ROLE"}]
     bad = [
@@ -489,7 +502,7 @@ def test_case_33_multi_role_validation(where: str, real_mesos: RealMesos) -> Non
             SchedulerDriver(Recorder(), {"user": USER, "name": "x", **info}, real_mesos.url)
 
 
-@REAL
+@BOTH
 def test_case_34_launch_echoing_offered_resources(where: str, real_mesos: RealMesos) -> None:
     info = {"roles": ["r34"], "capabilities": [{"type": "MULTI_ROLE"}]}
     with framework(real_mesos.url, framework=info) as (driver, rec):
@@ -508,7 +521,7 @@ def test_case_34_launch_echoing_offered_resources(where: str, real_mesos: RealMe
         assert "TASK_RUNNING" in states and states[-1] == "TASK_FINISHED", states
 
 
-@REAL
+@BOTH
 def test_case_35_invalid_task_id(where: str, real_mesos: RealMesos) -> None:
     with framework(real_mesos.url) as (driver, rec):
         rec.expect("registered")
@@ -521,7 +534,7 @@ def test_case_35_invalid_task_id(where: str, real_mesos: RealMesos) -> None:
         assert not status.has_field("uuid")
 
 
-@REAL
+@BOTH
 def test_case_36_teardown_and_failover_stop(where: str, real_mesos: RealMesos) -> None:
     # stop(failover=True): no TEARDOWN; the same id subscribes again within failover_timeout.
     with framework(real_mesos.url, failover=True, framework={"failover_timeout": 60}) as (_, r):

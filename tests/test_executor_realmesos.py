@@ -80,9 +80,12 @@ def post_text_uuid(driver, task):
 '''
 
 
-@pytest.fixture(scope="module")
-def sched(real_mesos) -> Iterator[MiniScheduler]:  # type: ignore[no-untyped-def]
-    s = MiniScheduler(real_mesos.address, name="satyr-python-executors")
+@pytest.fixture(scope="module", params=["real", "local"])
+def sched(request: pytest.FixtureRequest) -> Iterator[MiniScheduler]:
+    """A scheduler on real Mesos 1.11, then on the embedded local cluster: same tests, same
+    assertions."""
+    cluster = request.getfixturevalue(f"{request.param}_mesos")
+    s = MiniScheduler(cluster.address, name="satyr-python-executors")
     try:
         yield s
     finally:

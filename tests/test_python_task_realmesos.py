@@ -11,6 +11,7 @@ from concurrent.futures import wait
 
 import cloudpickle
 import pytest
+from conftest import RealMesos
 from satyr.messages import (
     ExecutorTerminatedError,
     PythonTask,
@@ -31,10 +32,13 @@ cloudpickle.register_pickle_by_value(sys.modules[__name__])
 WAIT = 90
 
 
-@pytest.fixture(scope="module")
-def sched(real_mesos) -> Iterator[MiniScheduler]:  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module", params=["real", "local"])
+def sched(request: pytest.FixtureRequest) -> Iterator[MiniScheduler]:
+    """A scheduler on real Mesos 1.11, then on the embedded local cluster: same tests, same
+    assertions."""
+    cluster = request.getfixturevalue(f"{request.param}_mesos")
     os.environ.setdefault("SATYR_PAYLOAD_HOST", "127.0.0.1")
-    s = MiniScheduler(real_mesos.address)
+    s = MiniScheduler(cluster.address)
     try:
         yield s
     finally:
@@ -231,10 +235,21 @@ def test_100_mb_argument_and_result_travel_out_of_band(sched: MiniScheduler) -> 
     assert task._payload_url is None
 
 
-def test_docker_settings_pass_the_real_masters_validation(sched: MiniScheduler) -> None:
-    """No Docker engine here: the agent fails the launch, but the master accepted the task."""
+@pytest.fixture(scope="module")
+def real_sched(real_mesos: RealMesos) -> Iterator[MiniScheduler]:
+    """A scheduler on real Mesos only: for what only the real master can tell."""
+    s = MiniScheduler(real_mesos.address, name="satyr-docker-validation")
+    try:
+        yield s
+    finally:
+        s.teardown()
+
+
+def test_docker_settings_pass_the_real_masters_validation(real_sched: MiniScheduler) -> None:
+    """No Docker engine here: the agent fails the launch, but the master accepted the task. (The
+    embedded local cluster has no containerizers: Docker settings are a real-cluster matter.)"""
     task = PythonTask(sum, [[1]], docker="python:3.11-slim", force_pull=True, retries=1)
-    status = sched.submit(task).result(timeout=WAIT)
+    status = real_sched.submit(task).result(timeout=WAIT)
     assert status.state in ("TASK_FAILED", "TASK_ERROR", "TASK_LOST"), status
     assert status.source != "SOURCE_MASTER", f"refused by the master: {status.message}"
     print(f"docker task: {status.state} {status.source} {status.reason}: {status.message}")
