@@ -38,7 +38,7 @@ impl Sched {
         let framework_id = match events.recv_timeout(WAIT) {
             Ok(DriverEvent::Subscribed(s)) => {
                 assert!(!s.reregistered);
-                let sub = s.event.event.subscribed.unwrap();
+                let sub = s.event.event().unwrap().subscribed.clone().unwrap();
                 assert_eq!(sub.heartbeat_interval_seconds, Some(15.0));
                 s.framework_id.value
             }
@@ -61,7 +61,9 @@ impl Sched {
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.events.recv_timeout(left) {
-                Ok(DriverEvent::Mesos(e)) if want(&e.event) => return Some(e.event),
+                Ok(DriverEvent::Mesos(e)) if e.event().is_ok_and(&want) => {
+                    return e.into_event().ok()
+                }
                 Ok(DriverEvent::Mesos(_)) => continue,
                 Ok(other) => panic!("unexpected driver event {other:?}"),
                 Err(_) => return None,
@@ -445,7 +447,10 @@ fn scenario_failover_timeout(url: &str) {
     let (h, rx) = driver::start(cfg).unwrap();
     match rx.recv_timeout(WAIT) {
         Ok(DriverEvent::Mesos(e)) => {
-            assert_eq!(e.event.error.unwrap().message, "Framework has been removed")
+            assert_eq!(
+                e.into_event().unwrap().error.unwrap().message,
+                "Framework has been removed"
+            )
         }
         other => panic!("expected the master's ERROR event, got {other:?}"),
     }

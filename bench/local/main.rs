@@ -38,8 +38,8 @@ fn first_offer(rx: &driver::EventReceiver) -> m::Offer {
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         match rx.recv_timeout(left).expect("no offer in time") {
-            DriverEvent::Mesos(e) if e.event.offers.is_some() => {
-                return e.event.offers.unwrap().offers.remove(0)
+            DriverEvent::Mesos(e) if e.event().is_ok_and(|ev| ev.offers.is_some()) => {
+                return e.into_event().unwrap().offers.unwrap().offers.remove(0)
             }
             DriverEvent::Subscribed(_) | DriverEvent::Mesos(_) => {}
             other => panic!("{other:?}"),
@@ -113,7 +113,7 @@ fn throughput(tasks: u32, per_task: u32) -> (u64, Duration) {
         let batch = rx.recv_batch(1024, WAIT).expect("updates stopped coming");
         for e in batch {
             if let DriverEvent::Mesos(e) = e {
-                if let Some(u) = e.event.update {
+                if let Some(u) = e.into_event().ok().and_then(|ev| ev.update) {
                     assert!(u.status.uuid.is_some(), "{:?}", u.status);
                     updates += 1;
                     match m::TaskState::try_from(u.status.state) {
