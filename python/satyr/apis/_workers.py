@@ -148,13 +148,18 @@ class Workers:
         sends: list[tuple[Worker, list[tuple[int, Call]]]] = []
         start = 0
         with self._lock:
+            # Each worker gets its fair share of the outstanding calls (as if all `size` workers
+            # were up), so that calls spread over the workers instead of queueing on the first.
+            busy = sum(len(w.calls) for w in self._workers.values() if not w.gone)
+            share = -(-(busy + len(self._pending)) // max(1, self.size))
+            cap = min(PIPELINE, max(1, share))
             for worker in self._workers.values():
                 if not self._pending:
                     break
                 if worker.conn is None or worker.leaving or worker.gone:
                     continue
                 batch = []
-                while self._pending and len(worker.calls) < PIPELINE:
+                while self._pending and len(worker.calls) < cap:
                     call = self._pending.popleft()
                     call_id = next(self._ids)
                     worker.calls[call_id] = call
@@ -164,7 +169,7 @@ class Workers:
             if self._pending and not self._closed:
                 live = sum(1 for w in self._workers.values() if not (w.gone or w.leaving))
                 connecting = sum(1 for w in self._workers.values() if w.conn is None and not w.gone)
-                want = min(self.size - live, len(self._pending) - connecting * PIPELINE)
+                want = min(self.size - live, len(self._pending) - connecting * cap)
                 start = max(0, want)
         for worker, batch in sends:
             self._send(worker, batch)
