@@ -468,3 +468,8 @@ def log_flush(timeout: float | None = None) -> bool:
 
 def log_close() -> None:
     """Stops forwarding for good (at interpreter exit)."""
+
+# Worker mode's connection (``satyr.apis._wire``).
+def recv_buffer(fd: int, size: int, prefix: bytes, writable: bool) -> bytes | bytearray:
+    """A new ``bytes`` (``bytearray`` if ``writable``) of ``size`` bytes: ``prefix`` then the
+    rest read from the blocking socket ``fd`` without the GIL; EOFError if it closes first."""

@@ -416,8 +416,9 @@ class PythonTask(TaskInfo):
     ``docker``, ``python3 -m satyr.executor`` in that image), with ``envs`` set and ``uris``
     fetched into its sandbox. Tasks with equal executor settings get the same executor id and so
     share a warm executor per agent, which exits after ``idle_timeout`` seconds without tasks.
-    ``retries`` bounds how often a task whose executor or agent failed is tried again (a
-    scheduler's decision; see :meth:`should_retry`).
+    ``retries`` is how many attempts in all a task gets when its executor or agent fails (as in
+    satyr 0.2.1: 3 means up to 3 attempts; at least 1); the user's exception is never retried
+    (a scheduler's decision; see :meth:`should_retry`).
 
     Change executor settings through the properties (``envs``, ``uris``, ``command``,
     ``docker``, ``force_pull``), or call :meth:`refresh_executor_id` after editing
@@ -475,6 +476,8 @@ class PythonTask(TaskInfo):
             variables[IDLE_TIMEOUT_ENV] = str(float(idle_timeout))
         self.envs = variables
         self.uris = list(uris)
+        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 1:
+            raise ValueError(f"retries is the number of attempts, at least 1; got {retries!r}")
         self.retries = retries
         self.attempt = 1
         if fn is not None:

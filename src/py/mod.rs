@@ -11,6 +11,7 @@ mod local;
 mod logging;
 mod resources;
 mod scheduler;
+mod wire;
 
 /// The private native module behind the `satyr` package.
 #[pymodule]
@@ -26,5 +27,6 @@ fn satyr_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     scheduler::register(m)?;
     local::register(m)?;
     logging::register(m)?;
+    wire::register(m)?;
     Ok(())
 }

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import collections
 import os
+import secrets
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from satyr.apis._worker import serve
 from satyr.apis._workers import Cancelled, Workers
 from satyr.messages import PythonTask
 from satyr.proxies.messages import Resource
@@ -53,6 +55,27 @@ def run_chunk(fn: Callable[..., Any], items: Sequence[Any], star: bool) -> list[
     return [fn(item) for item in items]
 
 
+_initialized: set[str] = set()
+_initialized_lock = threading.Lock()
+
+
+def run_initialized(
+    key: str,
+    initializer: Callable[..., object],
+    initargs: Sequence[Any],
+    fn: Callable[..., Any],
+    args: Sequence[Any],
+    kwargs: Mapping[str, Any],
+) -> Any:
+    """Runs ``fn(*args, **kwargs)`` in a task, after ``initializer(*initargs)`` if this process
+    has not run the initializer of the framework ``key`` yet."""
+    with _initialized_lock:
+        if key not in _initialized:
+            initializer(*initargs)
+            _initialized.add(key)
+    return fn(*args, **kwargs)
+
+
 def chunks(iterable: Iterable[Any], size: int) -> Iterator[list[Any]]:
     """Lists of up to ``size`` items, in order."""
     if size < 1:
@@ -74,7 +97,9 @@ class Framework:
     In ``mode='workers'`` calls (see :meth:`call`) run on ``limit`` (None: the CPU count)
     long-running worker tasks (:mod:`satyr.apis._workers`) that leave after
     ``worker_idle_timeout`` seconds without work; calls that set task options still run as
-    their own tasks."""
+    their own tasks. ``initializer(*initargs)`` runs once in each process that runs calls (each
+    worker before its first call; in ``mode='tasks'`` before the first call of this framework in
+    each executor process)."""
 
     def __init__(
         self,
@@ -86,12 +111,21 @@ class Framework:
         framework_options: Mapping[str, Any],
         mode: str = "workers",
         worker_idle_timeout: float = 60.0,
+        initializer: Callable[..., object] | None = None,
+        initargs: Sequence[Any] = (),
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(map(repr, MODES))}, got {mode!r}")
         if limit is not None and limit < 1:
             raise ValueError(f"the number of workers must be >= 1, got {limit}")
         check_options(defaults, "the pool")
+        retries = defaults.get("retries", 3)
+        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 1:
+            raise ValueError(f"retries is the number of attempts, at least 1; got {retries!r}")
+        if initializer is not None and not callable(initializer):
+            raise TypeError(f"initializer must be callable, got {type(initializer).__name__}")
+        # One key per framework: a warm executor shared by two pools runs each one's initializer.
+        self._init = (secrets.token_hex(8), initializer, tuple(initargs)) if initializer else None
         self.limit = limit
         self.defaults = dict(defaults)
         self.scheduler = QueueScheduler(**dict(scheduler_options or {}))
@@ -107,7 +141,13 @@ class Framework:
         self.workers: Workers | None = None
         if mode == "workers":
             self.workers = Workers(
-                limit or os.cpu_count() or 1, self._start_worker, master, worker_idle_timeout
+                limit or os.cpu_count() or 1,
+                self._start_worker,
+                master,
+                worker_idle_timeout,
+                retries=retries,
+                initializer=initializer,
+                initargs=tuple(initargs),
             )
 
     def _start_worker(self, fn: Callable[..., Any], args: Sequence[Any]) -> AsyncResult:
@@ -152,6 +192,9 @@ class Framework:
         resources = merged.pop("resources", None)
         if resources is not None:
             resources = [r if isinstance(r, Resource) else Resource(**r) for r in resources]
+        if self._init is not None and fn is not serve:
+            args, kwargs = (*self._init, fn, tuple(args), dict(kwargs)), {}
+            fn = run_initialized
         return PythonTask(fn, tuple(args), dict(kwargs), resources=resources, **merged)
 
     def submit(

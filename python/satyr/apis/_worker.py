@@ -7,12 +7,20 @@ from __future__ import annotations
 
 import socket
 import traceback
-from multiprocessing.connection import Client, Connection
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Client
 from typing import Any
 
 import cloudpickle
 
+from satyr._satyr import SatyrError
+from satyr.apis import _wire
 from satyr.messages import ResultNotPicklableError
+
+
+class InitializerError(SatyrError):
+    """The pool's ``initializer`` raised in a worker (its exception is the ``__cause__``): the
+    calls waiting for a worker fail with this rather than wait for one that cannot start."""
 
 
 def envelope(exc: BaseException) -> dict[str, Any]:
@@ -32,27 +40,40 @@ def envelope(exc: BaseException) -> dict[str, Any]:
     }
 
 
-def run_call(payload: bytes) -> tuple[bool, bytes]:
+def run_call(payload: _wire.Pickled) -> tuple[bool, _wire.Pickled]:
     """(True, pickled result) or (False, pickled error envelope) for one pickled call."""
     try:
-        fn, args, kwargs = cloudpickle.loads(payload)
+        fn, args, kwargs = _wire.loads(payload)
         value = fn(*args, **kwargs)
     except BaseException as e:  # the user's code: anything it raises goes back to the caller
-        return False, cloudpickle.dumps(envelope(e))
+        return False, _wire.dumps(envelope(e))
     try:
-        return True, cloudpickle.dumps(value)
+        return True, _wire.dumps(value)
     except Exception as e:
         err = ResultNotPicklableError(
             f"the result of the call ({type(value).__qualname__}) cannot be pickled: "
             f"{type(e).__name__}: {e}"
         )
-        return False, cloudpickle.dumps(envelope(err))
+        return False, _wire.dumps(envelope(err))
 
 
-def serve(address: tuple[str, int], authkey: bytes, token: str, idle_timeout: float) -> int:
-    """Connects to the pool at ``address`` (HMAC challenge with ``authkey``), introduces itself
-    as ``token`` and runs batches of calls; returns how many calls it ran."""
-    conn: Connection = Client((str(address[0]), int(address[1])), authkey=authkey)
+def serve(
+    address: tuple[str, int],
+    authkey: bytes,
+    token: str,
+    idle_timeout: float,
+    initializer: Callable[..., object] | None = None,
+    initargs: Sequence[Any] = (),
+) -> int:
+    """Runs ``initializer(*initargs)`` (its exception fails the worker's task), connects to the
+    pool at ``address`` (HMAC challenge with ``authkey``), introduces itself as ``token`` and
+    runs batches of calls; returns how many calls it ran."""
+    if initializer is not None:
+        try:
+            initializer(*initargs)
+        except BaseException as e:
+            raise InitializerError(f"the pool's initializer raised {type(e).__name__}: {e}") from e
+    conn = _wire.channel_of(Client((str(address[0]), int(address[1])), authkey=authkey))
     ran = 0
     with conn:
         conn.send(("hello", token, socket.gethostname()))

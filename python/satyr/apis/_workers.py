@@ -1,13 +1,14 @@
 """Worker mode: a few long-running worker tasks run many calls over a direct connection.
 
 The pool opens a ``multiprocessing.connection.Listener`` with a random ``authkey`` (every
-connection passes an HMAC challenge first) and starts, lazily and at most ``size`` at a time,
+connection passes an HMAC challenge first; then messages are framed by :mod:`satyr.apis._wire`,
+big arguments and results out of band) and starts, lazily and at most ``size`` at a time,
 PythonTasks running :func:`satyr.apis._worker.serve`. A worker connects back, says ``hello`` with
 its token, and receives lists of ``(call_id, pickled (fn, args, kwargs))``; it answers with lists
 of ``(call_id, ok, pickled result or error envelope)``. ``None`` tells it to stop; it says
 ``idle`` and leaves after ``idle_timeout`` seconds without work, so its task finishes and Mesos
 frees its resources. A call whose worker goes away (connection lost, task lost or failed) is given
-to another worker, at most ``retries`` times; then it fails with :class:`WorkerLostError`.
+to another worker, up to ``retries`` attempts in all; then it fails with :class:`WorkerLostError`.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, Listener
 from typing import Any
 
-import cloudpickle
-
 from satyr._satyr import SatyrError
+from satyr.apis import _wire
+from satyr.apis._worker import InitializerError, serve
 from satyr.messages import _rebuild, payload_host
 from satyr.results import AsyncResult
 
@@ -53,7 +54,7 @@ class Cancelled(Exception):
 
 @dataclass(eq=False)
 class Call:
-    payload: bytes
+    payload: _wire.Pickled
     result: AsyncResult
     starting: Callable[[], bool] | None
     attempts: int = 0
@@ -63,7 +64,7 @@ class Call:
 class Worker:
     token: str
     task_result: AsyncResult | None = None
-    conn: Connection | None = None
+    conn: _wire.Channel | None = None
     send_lock: threading.Lock = field(default_factory=threading.Lock)
     calls: dict[int, Call] = field(default_factory=dict)
     leaving: bool = False
@@ -97,6 +98,8 @@ class Workers:
         master: str | None,
         idle_timeout: float = 60.0,
         retries: int = 3,
+        initializer: Callable[..., object] | None = None,
+        initargs: Sequence[Any] = (),
     ) -> None:
         if size < 1:
             raise ValueError(f"the number of workers must be >= 1, got {size}")
@@ -104,6 +107,7 @@ class Workers:
         self.idle_timeout = float(idle_timeout)
         self.retries = retries
         self._start_task = start_task
+        self._init = (initializer, tuple(initargs))
         self._authkey = secrets.token_bytes(32)
         self._listener = Listener((listen_host(master), 0), authkey=self._authkey)
         self.address: tuple[str, int] = self._listener.address
@@ -129,7 +133,7 @@ class Workers:
     ) -> AsyncResult:
         """Queues ``fn(*args, **kwargs)``; ``result`` resolves with its value or exception.
         ``starting()`` returning False when it is about to be sent drops it (cancelled)."""
-        payload = cloudpickle.dumps((fn, tuple(args), dict(kwargs)))
+        payload = _wire.dumps_call(fn, args, kwargs)
         with self._lock:
             if self._closed:
                 raise RuntimeError("the pool's workers are stopped")
@@ -198,8 +202,6 @@ class Workers:
     # -- workers ---------------------------------------------------------------------------------
 
     def _start_worker(self) -> None:
-        from satyr.apis._worker import serve
-
         worker = Worker(secrets.token_hex(16))
         with self._lock:
             if self._closed:
@@ -208,7 +210,7 @@ class Workers:
             self.started += 1
         try:
             result = self._start_task(
-                serve, (self.address, self._authkey, worker.token, self.idle_timeout)
+                serve, (self.address, self._authkey, worker.token, self.idle_timeout, *self._init)
             )
         except Exception as e:
             self._task_ended(worker, None, e)
@@ -229,7 +231,8 @@ class Workers:
                 target=self._serve_worker, args=(conn,), name="satyr-worker-conn", daemon=True
             ).start()
 
-    def _serve_worker(self, conn: Connection) -> None:
+    def _serve_worker(self, authenticated: Connection) -> None:
+        conn = _wire.channel_of(authenticated)
         try:
             hello = conn.recv()
         except (OSError, EOFError):
@@ -260,7 +263,7 @@ class Workers:
                 return
             self._replies(worker, message)
 
-    def _replies(self, worker: Worker, replies: list[tuple[int, bool, bytes]]) -> None:
+    def _replies(self, worker: Worker, replies: list[tuple[int, bool, _wire.Pickled]]) -> None:
         with self._lock:
             calls = [(worker.calls.pop(call_id, None), ok, data) for call_id, ok, data in replies]
         for call, ok, data in calls:
@@ -268,9 +271,9 @@ class Workers:
                 continue
             try:
                 if ok:
-                    call.result._resolve(cloudpickle.loads(data))
+                    call.result._resolve(_wire.loads(data))
                 else:
-                    envelope = cloudpickle.loads(data)
+                    envelope = _wire.loads(data)
                     call.result._resolve(None, _rebuild(envelope, None))  # type: ignore[arg-type]
             except Exception as e:
                 call.result._resolve(
@@ -282,14 +285,19 @@ class Workers:
         if exc is not None and worker.conn is None and not worker.gone:
             with self._lock:
                 self._start_failures += 1
-                failed = self._start_failures >= START_FAILURES
+                # The user's initializer fails every worker alike: no point in trying more.
+                failed = isinstance(exc, InitializerError)
+                failed = failed or self._start_failures >= START_FAILURES
                 doomed = list(self._pending) if failed else []
                 if failed:
                     self._pending.clear()
             for call in doomed:
-                call.result._resolve(
-                    None, WorkerLostError(f"worker tasks failed to start: {exc!r}")
-                )
+                if isinstance(exc, InitializerError):
+                    call.result._resolve(None, exc)
+                else:
+                    call.result._resolve(
+                        None, WorkerLostError(f"worker tasks failed to start: {exc!r}")
+                    )
         self._lost(worker, f"its task ended ({exc!r})" if exc else "its task ended")
 
     def _lost(self, worker: Worker, why: str, retry_free: bool = False) -> None:
@@ -305,7 +313,7 @@ class Workers:
             for _, call in reversed(calls):
                 if retry_free:
                     call.attempts -= 1  # it never ran
-                if call.attempts > self.retries or self._closed:
+                if call.attempts >= self.retries or self._closed:
                     failed.append(call)
                 else:
                     self._pending.appendleft(call)

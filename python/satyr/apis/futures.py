@@ -12,14 +12,16 @@ from __future__ import annotations
 import concurrent.futures
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from satyr.apis._progress import Progress
 from satyr.apis._runner import TASK_OPTIONS, Framework, check_options, chunks, run_chunk
+from satyr.apis._worker import InitializerError
+from satyr.apis._workers import Cancelled, WorkerLostError
 from satyr.results import AsyncResult
 
-__all__ = ["TASK_OPTIONS", "MesosPoolExecutor"]
+__all__ = ["TASK_OPTIONS", "InitializerError", "MesosPoolExecutor", "WorkerLostError"]
 
 
 class MesosPoolExecutor(concurrent.futures.Executor):
@@ -38,6 +40,8 @@ class MesosPoolExecutor(concurrent.futures.Executor):
     long-running worker tasks that take calls over an authenticated connection to this process
     and leave after ``worker_idle_timeout`` seconds without work; a call that sets its own task
     options still runs as its own task. ``mode='tasks'``: every call is its own Mesos task.
+    ``initializer(*initargs)`` runs once in each process running calls, before its first call;
+    if it raises, the calls waiting for a worker fail with :class:`InitializerError`.
     """
 
     def __init__(
@@ -50,6 +54,8 @@ class MesosPoolExecutor(concurrent.futures.Executor):
         framework_options: Mapping[str, Any] | None = None,
         mode: str = "workers",
         worker_idle_timeout: float = 60.0,
+        initializer: Callable[..., object] | None = None,
+        initargs: Sequence[Any] = (),
         **task_options: Any,
     ) -> None:
         check_options(task_options, "MesosPoolExecutor()")
@@ -62,6 +68,8 @@ class MesosPoolExecutor(concurrent.futures.Executor):
             dict(framework_options or {}),
             mode,
             worker_idle_timeout,
+            initializer,
+            initargs,
         )
         self._shutdown = False
         self._shutdown_lock = threading.Lock()
@@ -108,13 +116,19 @@ class MesosPoolExecutor(concurrent.futures.Executor):
             if future.done():
                 return
             exc = done.exception(0)
-            if exc is None:
-                future.set_result(done.get(0))
-            elif future.running():
-                future.set_exception(exc)
-            elif not future.cancelled():
-                future.cancel()
-                future.set_running_or_notify_cancel()
+            dropped = isinstance(exc, (Cancelled, concurrent.futures.CancelledError))
+            try:
+                if exc is None:
+                    future.set_result(done.get(0))
+                elif not dropped or future.running():
+                    # A call that failed before it ran (its workers cannot start, it fits no
+                    # agent) fails, as the stdlib fails pending calls of a broken pool.
+                    future.set_exception(exc)
+                elif not future.cancelled():
+                    future.cancel()
+                    future.set_running_or_notify_cancel()
+            except concurrent.futures.InvalidStateError:
+                pass  # the caller cancelled it meanwhile
 
         result.add_done_callback(settle)
         with self._shutdown_lock:

@@ -17,9 +17,11 @@ from typing import Any
 
 from satyr.apis._progress import Progress
 from satyr.apis._runner import Framework, check_options, chunks, run_chunk
+from satyr.apis._worker import InitializerError
+from satyr.apis._workers import WorkerLostError
 from satyr.results import AsyncResult
 
-__all__ = ["AsyncResult", "Pool"]
+__all__ = ["AsyncResult", "InitializerError", "Pool", "WorkerLostError"]
 
 
 class _Gathered(AsyncResult):
@@ -62,7 +64,9 @@ class Pool:
     seconds without work; calls with their own task options, and every call in
     ``mode='tasks'``, run as their own Mesos tasks. the many-call methods (``map``, ``starmap``,
     ``imap``, ... and their async forms) also take ``progress=True`` for a tqdm bar of the calls
-    ended. ``initializer`` is not supported.
+    ended. ``initializer(*initargs)`` runs once in each process running calls, before its first
+    call (each worker task; in ``mode='tasks'``, each executor process); if it raises, the calls
+    waiting for a worker fail with :class:`InitializerError` instead of waiting for ever.
     Leaving the ``with`` block terminates the pool, as the standard library does: call
     :meth:`wait` (or ``close(); join()``) first to let work finish.
     """
@@ -81,8 +85,6 @@ class Pool:
         worker_idle_timeout: float = 60.0,
         **task_options: Any,
     ) -> None:
-        if initializer is not None:
-            raise NotImplementedError("Pool(initializer=...) is not supported on Mesos yet")
         check_options(task_options, "Pool()")
         self._framework = Framework(
             processes,
@@ -93,6 +95,8 @@ class Pool:
             dict(framework_options or {}),
             mode,
             worker_idle_timeout,
+            initializer,
+            initargs,
         )
         self._state = "RUN"
         self._stopped = False
