@@ -349,10 +349,13 @@ class SchedulerCore:
         roles: Sequence[str] | None = None,
         max_candidates: int = 100000,
     ) -> SchedulerCore: ...
-    def submit(self, task: bytes, max_attempts: int | None = None) -> str:
+    def submit(
+        self, task: bytes, max_attempts: int | None = None, executor_slots: bool = False
+    ) -> str:
         """Queues a ``mesos.v1.TaskInfo`` (its resources are its demand); returns its id.
-        ``ValueError`` for a bad or duplicate id or not exactly one of command/executor,
-        ``ResourceError`` for bad resources."""
+        With ``executor_slots`` it runs alone in an executor of its settings (a warm one when
+        one is idle). ``ValueError`` for a bad or duplicate id or not exactly one of
+        command/executor, ``ResourceError`` for bad resources."""
     def submit_many(self, tasks: Sequence[bytes], max_attempts: int | None = None) -> list[str]:
         """Queues many TaskInfos; on an error, the tasks before it stay queued."""
     def offers(self, offers: Sequence[bytes], now: float | None = None) -> _Output:

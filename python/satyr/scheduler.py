@@ -333,7 +333,11 @@ class QueueScheduler(Scheduler):
         with self._lock:
             if self._closed:
                 raise SatyrError("the scheduler was stopped; it takes no more tasks")
-            task_id = self.core.submit(task.to_bytes(), max_attempts=attempts)
+            # A PythonTask runs alone in its executor process, so that tasks sharing an agent
+            # do not share one GIL.
+            task_id = self.core.submit(
+                task.to_bytes(), max_attempts=attempts, executor_slots=attempts is not None
+            )
             self._results[task_id] = result
         self._wake.set()
         return result

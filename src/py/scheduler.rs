@@ -263,11 +263,20 @@ impl PySchedulerCore {
     #[classattr]
     const EXCEPTION: &'static str = EXCEPTION;
 
-    /// Queues a `mesos.v1.TaskInfo` (bytes); returns its task id.
-    #[pyo3(signature = (task, max_attempts = None))]
-    fn submit(&self, py: Python<'_>, task: &[u8], max_attempts: Option<u32>) -> PyResult<String> {
+    /// Queues a `mesos.v1.TaskInfo` (bytes); returns its task id. With `executor_slots` it
+    /// runs alone in an executor of its settings (a warm one when one is idle).
+    #[pyo3(signature = (task, max_attempts = None, executor_slots = false))]
+    fn submit(
+        &self,
+        py: Python<'_>,
+        task: &[u8],
+        max_attempts: Option<u32>,
+        executor_slots: bool,
+    ) -> PyResult<String> {
         let encoded = task.to_vec();
-        Ok(self.with(py, false, |core| core.submit_encoded(encoded, max_attempts))??)
+        Ok(self.with(py, false, |core| {
+            core.submit_with(encoded, max_attempts, executor_slots)
+        })??)
     }
 
     /// Queues many TaskInfos at once; on an error, the tasks before it stay queued.

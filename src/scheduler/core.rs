@@ -103,7 +103,20 @@ impl SchedulerCore {
     /// `command`/`executor`, unreadable resources.
     pub fn submit(&mut self, info: TaskInfo, max_attempts: Option<u32>) -> Result<String> {
         let encoded = info.encode_to_vec();
-        self.submit_checked(info, encoded, max_attempts)
+        self.submit_checked(info, encoded, max_attempts, false)
+    }
+
+    /// [`SchedulerCore::submit_encoded`]; with `executor_slots` the task runs alone in an
+    /// executor of its settings (see [`Task::executor_slots`]).
+    pub fn submit_with(
+        &mut self,
+        encoded: Vec<u8>,
+        max_attempts: Option<u32>,
+        executor_slots: bool,
+    ) -> Result<String> {
+        let info = TaskInfo::decode(encoded.as_slice())
+            .map_err(|e| Error::Protocol(format!("cannot decode the TaskInfo: {e}")))?;
+        self.submit_checked(info, encoded, max_attempts, executor_slots)
     }
 
     /// [`SchedulerCore::submit`] for an encoded TaskInfo (kept as given).
@@ -112,9 +125,7 @@ impl SchedulerCore {
         encoded: Vec<u8>,
         max_attempts: Option<u32>,
     ) -> Result<String> {
-        let info = TaskInfo::decode(encoded.as_slice())
-            .map_err(|e| Error::Protocol(format!("cannot decode the TaskInfo: {e}")))?;
-        self.submit_checked(info, encoded, max_attempts)
+        self.submit_with(encoded, max_attempts, false)
     }
 
     fn submit_checked(
@@ -122,6 +133,7 @@ impl SchedulerCore {
         info: TaskInfo,
         encoded: Vec<u8>,
         max_attempts: Option<u32>,
+        executor_slots: bool,
     ) -> Result<String> {
         let id = info.task_id.value.clone();
         task::check_id(&id).map_err(Error::InvalidArgument)?;
@@ -136,7 +148,10 @@ impl SchedulerCore {
                 "max_attempts must be at least 1".into(),
             ));
         }
-        self.enqueue(&info, encoded, Kind::Call, max_attempts)?;
+        let serial = self.enqueue(&info, encoded, Kind::Call, max_attempts)?;
+        if let Some(t) = self.tasks.get_mut(&serial) {
+            t.executor_slots = executor_slots && info.executor.is_some();
+        }
         self.stats.submitted += 1;
         Ok(id)
     }
@@ -182,6 +197,8 @@ impl SchedulerCore {
                     .executor
                     .as_ref()
                     .is_some_and(|e| !e.resources.is_empty()),
+                executor_slots: false,
+                executor_id: None,
                 class,
                 phase: Phase::Queued,
                 state: TaskState::TaskStaging,
@@ -217,6 +234,7 @@ impl SchedulerCore {
         if created {
             self.unchecked.push(class);
         }
+        self.leave_slot(serial);
         if let Some(t) = self.tasks.get_mut(&serial) {
             t.phase = Phase::Queued;
             t.class = class;
@@ -228,8 +246,20 @@ impl SchedulerCore {
         self.new_work = true;
     }
 
+    /// A launched task leaves its executor slot (see [`Task::executor_slots`]).
+    fn leave_slot(&mut self, serial: Serial) {
+        let Some(t) = self.tasks.get_mut(&serial) else {
+            return;
+        };
+        let executor = t.executor_id.take();
+        if let (Some(agent), Some(executor)) = (t.agent_id().map(str::to_string), executor) {
+            self.offers.release_slot(&agent, &executor);
+        }
+    }
+
     /// Ends a task with its one terminal outcome and forgets it.
     pub(super) fn end(&mut self, serial: Serial, kind: OutcomeKind, detail: Option<String>) {
+        self.leave_slot(serial);
         let Some(t) = self.tasks.remove(&serial) else {
             return;
         };

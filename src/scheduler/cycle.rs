@@ -252,6 +252,9 @@ impl SchedulerCore {
         t.mesos_id = id.clone();
         t.mesos_ids.push(id.clone());
         let agent = info.agent_id.value.clone();
+        if t.executor_slots {
+            t.executor_id = info.executor.as_ref().map(|e| e.executor_id.value.clone());
+        }
         t.phase = Phase::Launched {
             agent_id: agent.clone(),
             launched_ms: now,

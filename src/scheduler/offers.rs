@@ -30,6 +30,25 @@ pub struct Agent {
     /// `max` is the agent's real total (given by the caller), not a guess from offers.
     pub exact: bool,
     pub executors: HashMap<String, Executor>,
+    /// Our launched tasks per executor id on this agent (tasks with executor slots).
+    pub busy: HashMap<String, u32>,
+}
+
+impl Agent {
+    /// The first executor id of `base`'s slots (`base`, `base-1`, ...) running none of our
+    /// tasks.
+    pub fn idle_slot(&self, base: &str) -> String {
+        (0..)
+            .map(|n| {
+                if n == 0 {
+                    base.to_string()
+                } else {
+                    format!("{base}-{n}")
+                }
+            })
+            .find(|id| self.busy.get(id).map_or(true, |n| *n == 0))
+            .unwrap_or_else(|| base.to_string())
+    }
 }
 
 /// An executor launched this long ago that an offer of its agent does not list has exited
@@ -137,6 +156,18 @@ impl Offers {
         }
         agent.max = total;
         agent.exact = true;
+    }
+
+    /// A task launched into `executor_id` on `agent_id` left it (ended or queued again).
+    pub fn release_slot(&mut self, agent_id: &str, executor_id: &str) {
+        if let Some(a) = self.agents.get_mut(agent_id) {
+            if let Some(n) = a.busy.get_mut(executor_id) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    a.busy.remove(executor_id);
+                }
+            }
+        }
     }
 
     /// Forgets an executor that exited (its resources must be paid again by a new one).

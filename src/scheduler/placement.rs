@@ -204,8 +204,21 @@ fn take(
     let mut new_executor = None;
     let mut after_executor = None;
     let mut decoded = None;
+    let mut slot = None;
+    if task.executor_slots {
+        let mut info = task.info()?;
+        if let (Some(e), Some(a)) = (info.executor.as_mut(), agent.as_ref()) {
+            let id = a.idle_slot(&e.executor_id.value);
+            e.executor_id.value = id.clone();
+            slot = Some(id);
+        }
+        decoded = Some(info);
+    }
     if task.executor_resources {
-        let info = task.info()?;
+        let info = match decoded.take() {
+            Some(info) => info,
+            None => task.info()?,
+        };
         if let Some(e) = info.executor.as_ref() {
             let id = &e.executor_id.value;
             let known = agent.as_ref().and_then(|a| a.executors.get(id));
@@ -236,9 +249,10 @@ fn take(
     if let (Some(e), Some(r)) = (info.executor.as_mut(), executor_resources) {
         e.resources = r;
     }
+    let mut agent = agent;
     if let Some((id, resources)) = new_executor {
         bin.running.insert(id.clone());
-        if let Some(a) = agent {
+        if let Some(a) = agent.as_mut() {
             a.executors.insert(
                 id,
                 Executor {
@@ -247,6 +261,9 @@ fn take(
                 },
             );
         }
+    }
+    if let (Some(id), Some(a)) = (slot, agent) {
+        *a.busy.entry(id).or_insert(0) += 1;
     }
     Some(info)
 }

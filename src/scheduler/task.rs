@@ -40,6 +40,12 @@ pub struct Task {
     pub encoded: Vec<u8>,
     /// Its executor declares resources (paid by the first task that starts the executor).
     pub executor_resources: bool,
+    /// Runs alone in an executor of its settings: each attempt gets an idle executor of the
+    /// agent (`<id>`, `<id>-1`, ...), warm when one is, so tasks on one agent run in separate
+    /// processes (a Python executor runs one task at a time on all its cpus, not one GIL).
+    pub executor_slots: bool,
+    /// The executor the current attempt was launched into (with `executor_slots`).
+    pub executor_id: Option<String>,
     /// Demand class (see `queue`).
     pub class: usize,
     pub phase: Phase,

@@ -152,8 +152,7 @@ class Framework:
 
     def _start_worker(self, fn: Callable[..., Any], args: Sequence[Any]) -> AsyncResult:
         task = self.task(fn, args, {}, {"name": "satyr-worker"})
-        # One executor process per worker: workers sharing a warm executor would share its GIL.
-        task.executor.executor_id = f"{task.executor.executor_id.value}-w{args[2][:12]}"
+        # Each worker gets an executor process of its own (executor slots, as every PythonTask).
         return self.scheduler.submit(task, AsyncResult(task))
 
     def call(

@@ -5,6 +5,7 @@ use super::*;
 use crate::binpack::{Packing, Problem};
 use crate::proto::mesos::resource::{AllocationInfo, ReservationInfo};
 use crate::scheduler::{Heuristic, Placer};
+use prost::Message;
 
 #[test]
 fn many_tasks_go_into_one_accept_with_offered_resources() {
@@ -245,6 +246,81 @@ fn executor_resources_are_paid_once_per_agent() {
     assert_eq!(ops(&out), ["DECLINE"]);
     let out = core.offers(vec![offer("o5", "a1", 1.0, 100.0)], 4);
     assert_eq!(launches(&out)[0].1, ["t5"]);
+}
+
+/// The executors the tasks of an ACCEPT were launched into, in task order.
+fn executor_ids(out: &Output) -> Vec<String> {
+    out.ops
+        .iter()
+        .flat_map(|op| match op {
+            Op::Launch { tasks, .. } => tasks
+                .iter()
+                .map(|t| t.executor.as_ref().unwrap().executor_id.value.clone())
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+#[test]
+fn executor_slots_give_running_tasks_their_own_executors_and_reuse_idle_ones() {
+    let mut core = core();
+    let executor = m::ExecutorInfo {
+        executor_id: m::ExecutorId { value: "e".into() },
+        resources: vec![scalar("cpus", 0.5), scalar("mem", 32.0)],
+        command: Some(m::CommandInfo::default()),
+        ..Default::default()
+    };
+    let slotted = |id: &str| {
+        let mut t = task(id, 0.5, 10.0);
+        t.command = None;
+        t.executor = Some(executor.clone());
+        t.encode_to_vec()
+    };
+    for id in ["t0", "t1"] {
+        core.submit_with(slotted(id), None, true).unwrap();
+    }
+    // Two executors, each paid: 2 x (0.5 + 0.5) cpus.
+    let out = core.offers(vec![offer("o1", "a1", 2.0, 200.0)], 0);
+    assert_eq!(launches(&out)[0].1, ["t0", "t1"]);
+    assert_eq!(executor_ids(&out), ["e", "e-1"]);
+    let Op::Launch { tasks, .. } = &out.ops[0] else {
+        unreachable!()
+    };
+    assert!(tasks
+        .iter()
+        .all(|t| !t.executor.as_ref().unwrap().resources.is_empty()));
+    // t0 ends: its executor is idle and warm, so the next task goes there and pays nothing.
+    core.update(&status("t0", TaskState::TaskFinished), 1);
+    core.submit_with(slotted("t2"), None, true).unwrap();
+    core.tick(2);
+    let mut o = offer("o2", "a1", 0.5, 10.0);
+    o.executor_ids = vec![
+        m::ExecutorId { value: "e".into() },
+        m::ExecutorId {
+            value: "e-1".into(),
+        },
+    ];
+    let out = core.offers(vec![o], 2);
+    assert_eq!(executor_ids(&out), ["e"]);
+    // Without slots, tasks share the one executor.
+    for id in ["u0", "u1"] {
+        core.submit_encoded(slotted(id), None).unwrap();
+    }
+    core.tick(3);
+    let mut o = offer("o3", "a1", 1.0, 100.0);
+    o.executor_ids = vec![m::ExecutorId { value: "e".into() }];
+    let out = core.offers(vec![o], 3);
+    assert_eq!(executor_ids(&out), ["e", "e"]);
+    // A task queued again (its launch failed) leaves its slot: a retry may take it.
+    core.submit_with(slotted("t3"), None, true).unwrap();
+    core.tick(4);
+    let out = core.offers(vec![offer("o4", "a1", 1.0, 100.0)], 4);
+    assert_eq!(executor_ids(&out), ["e-2"]);
+    let out = core.launch_failed(&["o4".to_string()], 5);
+    assert!(launches(&out).is_empty());
+    let out = core.offers(vec![offer("o5", "a1", 1.0, 100.0)], 6);
+    assert_eq!(executor_ids(&out), ["e-2"]);
 }
 
 /// Puts every item into bin 0 (too many: the exact check refuses the excess).
