@@ -108,6 +108,15 @@ class SatyrTasks(Satyr):
     mode = "tasks"
     cold = ""
 
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
+        if fn is spin:
+            # A per-call task that needs a core says so (0.9 + the executor's 0.1 = one cpu):
+            # then each runs in an executor process of its own.
+            from satyr.proxies.messages import Cpus, Mem
+
+            return self.ex.submit(fn, *args, resources=[Cpus(0.9), Mem(64)])
+        return self.ex.submit(fn, *args)
+
 
 class ProcessPool(Peer):
     name = "processpool"

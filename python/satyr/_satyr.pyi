@@ -350,11 +350,12 @@ class SchedulerCore:
         max_candidates: int = 100000,
     ) -> SchedulerCore: ...
     def submit(
-        self, task: bytes, max_attempts: int | None = None, executor_slots: bool = False
+        self, task: bytes, max_attempts: int | None = None, executor_cpus: float | None = None
     ) -> str:
         """Queues a ``mesos.v1.TaskInfo`` (its resources are its demand); returns its id.
-        With ``executor_slots`` it runs alone in an executor of its settings (a warm one when
-        one is idle). ``ValueError`` for a bad or duplicate id or not exactly one of
+        With ``executor_cpus`` it shares an executor of its settings only with tasks of at
+        most that many cpus in all (0: none), more executors (``<id>-1``, ...) starting as
+        needed. ``ValueError`` for a bad or duplicate id or not exactly one of
         command/executor, ``ResourceError`` for bad resources."""
     def submit_many(self, tasks: Sequence[bytes], max_attempts: int | None = None) -> list[str]:
         """Queues many TaskInfos; on an error, the tasks before it stay queued."""

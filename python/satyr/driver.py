@@ -519,6 +519,9 @@ class SchedulerDriver:
             log.debug("ignoring %s event", name)
             return
         assert event.data is not None  # every Mesos event carries its bytes
+        raw = getattr(s, "_raw_event", None)
+        if raw is not None and raw(self, name, event.data):
+            return  # the scheduler took the encoded event as it is (no message proxies)
         handler(self, event, SchedulerEvent.from_bytes(event.data))
 
     def _on_subscribed(self, event: _satyr.DriverEvent, ev: SchedulerEvent) -> None:

@@ -251,6 +251,35 @@ def _default_executor_resources() -> list[Resource]:
     return [_scalar("cpus", 0.1), _scalar("mem", 64.0)]
 
 
+#: Encoded ExecutorInfos (id included) of the settings PythonTasks were built with: building one
+#: and hashing its settings costs more than all the rest of a task.
+_EXECUTORS: dict[tuple[Any, ...], bytes] = {}
+
+
+def _executor_key(
+    docker: str | None,
+    force_pull: bool,
+    command: str | Sequence[str] | None,
+    envs: Mapping[str, str] | None,
+    uris: Iterable[str],
+    idle_timeout: float | None,
+) -> tuple[Any, ...] | None:
+    """A hashable key of a PythonTask's executor settings (None if they are not hashable)."""
+    try:
+        key = (
+            docker,
+            bool(force_pull),
+            command if command is None or isinstance(command, str) else tuple(command),
+            tuple(sorted((str(k), str(v)) for k, v in (envs or {}).items())),
+            tuple(uris) if isinstance(uris, list | tuple) else None,
+            idle_timeout,
+        )
+        hash(key)
+    except TypeError:
+        return None
+    return None if key[4] is None else key
+
+
 # -- statuses ------------------------------------------------------------------------------------
 
 
@@ -432,6 +461,11 @@ class PythonTask(TaskInfo):
     last_status: TaskStatus | None = None
     _payload_url: str | None = None
     _fetched: bytes | None = None
+    _building: bool = False
+    #: Tasks of this executor's settings share one executor process only up to this many cpus
+    #: in all (a process runs Python on one core at a time); more start further executors
+    #: (``<id>-1``, ...) on the agent. 0: an executor of its own.
+    executor_cpus: float = 1.0
 
     def __init__(
         self,
@@ -457,25 +491,18 @@ class PythonTask(TaskInfo):
         elif name is not None:
             self.name = name
         self.resources = list(resources) if resources is not None else _default_resources()
-        executor = ExecutorInfo(
-            type="CUSTOM",
-            name="satyr-executor",
-            resources=list(executor_resources)
-            if executor_resources is not None
-            else _default_executor_resources(),
-        )
-        self.set_field("executor", executor)
-        if docker is not None:
-            self.executor.container = ContainerInfo(
-                type="DOCKER",
-                docker={"image": docker, "network": "HOST", "force_pull_image": force_pull},
+        key = _executor_key(docker, force_pull, command, envs, uris, idle_timeout)
+        cached = _EXECUTORS.get(key) if key is not None and executor_resources is None else None
+        if cached is not None:
+            self.set_field("executor", ExecutorInfo.from_bytes(cached))
+        else:
+            self._build_executor(
+                executor_resources, docker, force_pull, command, envs, uris, idle_timeout
             )
-        self._set_command(command if command is not None else self._default_command())
-        variables = dict(envs or {})
-        if idle_timeout is not None:
-            variables[IDLE_TIMEOUT_ENV] = str(float(idle_timeout))
-        self.envs = variables
-        self.uris = list(uris)
+            if key is not None and executor_resources is None:
+                if len(_EXECUTORS) >= 256:
+                    _EXECUTORS.clear()
+                _EXECUTORS[key] = self.executor.to_bytes()
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 1:
             raise ValueError(f"retries is the number of attempts, at least 1; got {retries!r}")
         self.retries = retries
@@ -484,6 +511,41 @@ class PythonTask(TaskInfo):
             self.data = (fn, tuple(args), dict(kwargs or {}))
 
     # -- executor settings -----------------------------------------------------------------------
+
+    def _build_executor(
+        self,
+        executor_resources: Iterable[Resource] | None,
+        docker: str | None,
+        force_pull: bool,
+        command: str | Sequence[str] | None,
+        envs: Mapping[str, str] | None,
+        uris: Iterable[str],
+        idle_timeout: float | None,
+    ) -> None:
+        executor = ExecutorInfo(
+            type="CUSTOM",
+            name="satyr-executor",
+            resources=list(executor_resources)
+            if executor_resources is not None
+            else _default_executor_resources(),
+        )
+        self.set_field("executor", executor)
+        self._building = True  # the setters below would each hash the settings again
+        try:
+            if docker is not None:
+                self.executor.container = ContainerInfo(
+                    type="DOCKER",
+                    docker={"image": docker, "network": "HOST", "force_pull_image": force_pull},
+                )
+            self._set_command(command if command is not None else self._default_command())
+            variables = dict(envs or {})
+            if idle_timeout is not None:
+                variables[IDLE_TIMEOUT_ENV] = str(float(idle_timeout))
+            self.envs = variables
+            self.uris = list(uris)
+        finally:
+            self._building = False
+        self.refresh_executor_id()
 
     def _default_command(self) -> str | list[str]:
         if self.executor.has_field("container"):
@@ -508,6 +570,8 @@ class PythonTask(TaskInfo):
     def refresh_executor_id(self) -> None:
         """Sets the executor id from the executor's settings: equal settings, equal id (so
         tasks share a warm executor); call it after editing ``self.executor`` by hand."""
+        if self._building:
+            return
         plain = self.executor.to_plain()
         plain.pop("executor_id", None)
         digest = hashlib.sha256(

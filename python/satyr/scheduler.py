@@ -333,10 +333,11 @@ class QueueScheduler(Scheduler):
         with self._lock:
             if self._closed:
                 raise SatyrError("the scheduler was stopped; it takes no more tasks")
-            # A PythonTask runs alone in its executor process, so that tasks sharing an agent
-            # do not share one GIL.
+            # PythonTasks holding more than a core's worth of cpus on one agent run in several
+            # executor processes, not behind one GIL.
+            executor_cpus = task.executor_cpus if isinstance(task, PythonTask) else None
             task_id = self.core.submit(
-                task.to_bytes(), max_attempts=attempts, executor_slots=attempts is not None
+                task.to_bytes(), max_attempts=attempts, executor_cpus=executor_cpus
             )
             self._results[task_id] = result
         self._wake.set()
@@ -488,6 +489,14 @@ class QueueScheduler(Scheduler):
     def on_disconnected(self, driver: SchedulerDriver) -> None:
         with self._lock:
             self.core.disconnected()
+
+    def _raw_event(self, driver: SchedulerDriver, name: str, data: bytes) -> bool:
+        """Takes an OFFERS event straight to the core, encoded as it came, when no subclass
+        wants to see the offers (proxies for every offer cost more than packing them)."""
+        if name != "OFFERS" or type(self).on_offers is not QueueScheduler.on_offers:
+            return False
+        self._feed(self.core.event, data)
+        return True
 
     def on_offers(self, driver: SchedulerDriver, offers: list[Offer]) -> None:
         """Packs queued tasks into ``offers`` and answers every one of them (launch or

@@ -263,19 +263,20 @@ impl PySchedulerCore {
     #[classattr]
     const EXCEPTION: &'static str = EXCEPTION;
 
-    /// Queues a `mesos.v1.TaskInfo` (bytes); returns its task id. With `executor_slots` it
-    /// runs alone in an executor of its settings (a warm one when one is idle).
-    #[pyo3(signature = (task, max_attempts = None, executor_slots = false))]
+    /// Queues a `mesos.v1.TaskInfo` (bytes); returns its task id. With `executor_cpus` it
+    /// shares an executor of its settings only with tasks of at most that many cpus in all
+    /// (0: none), starting more executors (`<id>-1`, ...) as needed.
+    #[pyo3(signature = (task, max_attempts = None, executor_cpus = None))]
     fn submit(
         &self,
         py: Python<'_>,
         task: &[u8],
         max_attempts: Option<u32>,
-        executor_slots: bool,
+        executor_cpus: Option<f64>,
     ) -> PyResult<String> {
         let encoded = task.to_vec();
         Ok(self.with(py, false, |core| {
-            core.submit_with(encoded, max_attempts, executor_slots)
+            core.submit_with(encoded, max_attempts, executor_cpus)
         })??)
     }
 

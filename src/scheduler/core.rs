@@ -103,17 +103,27 @@ impl SchedulerCore {
     /// `command`/`executor`, unreadable resources.
     pub fn submit(&mut self, info: TaskInfo, max_attempts: Option<u32>) -> Result<String> {
         let encoded = info.encode_to_vec();
-        self.submit_checked(info, encoded, max_attempts, false)
+        self.submit_checked(info, encoded, max_attempts, None)
     }
 
-    /// [`SchedulerCore::submit_encoded`]; with `executor_slots` the task runs alone in an
-    /// executor of its settings (see [`Task::executor_slots`]).
+    /// [`SchedulerCore::submit_encoded`]; with `executor_cpus` the task shares an executor of
+    /// its settings only with tasks of at most that many cpus in all, with it (0: none); see
+    /// [`Task::executor_slots`].
     pub fn submit_with(
         &mut self,
         encoded: Vec<u8>,
         max_attempts: Option<u32>,
-        executor_slots: bool,
+        executor_cpus: Option<f64>,
     ) -> Result<String> {
+        let executor_slots = match executor_cpus {
+            Some(c) if !(c.is_finite() && c >= 0.0) => {
+                return Err(Error::InvalidArgument(format!(
+                    "executor_cpus must be a number >= 0, got {c}"
+                )))
+            }
+            Some(c) => Some((c * 1000.0).round() as i64),
+            None => None,
+        };
         let info = TaskInfo::decode(encoded.as_slice())
             .map_err(|e| Error::Protocol(format!("cannot decode the TaskInfo: {e}")))?;
         self.submit_checked(info, encoded, max_attempts, executor_slots)
@@ -125,7 +135,7 @@ impl SchedulerCore {
         encoded: Vec<u8>,
         max_attempts: Option<u32>,
     ) -> Result<String> {
-        self.submit_with(encoded, max_attempts, false)
+        self.submit_with(encoded, max_attempts, None)
     }
 
     fn submit_checked(
@@ -133,7 +143,7 @@ impl SchedulerCore {
         info: TaskInfo,
         encoded: Vec<u8>,
         max_attempts: Option<u32>,
-        executor_slots: bool,
+        executor_slots: Option<i64>,
     ) -> Result<String> {
         let id = info.task_id.value.clone();
         task::check_id(&id).map_err(Error::InvalidArgument)?;
@@ -150,7 +160,7 @@ impl SchedulerCore {
         }
         let serial = self.enqueue(&info, encoded, Kind::Call, max_attempts)?;
         if let Some(t) = self.tasks.get_mut(&serial) {
-            t.executor_slots = executor_slots && info.executor.is_some();
+            t.executor_slots = executor_slots.filter(|_| info.executor.is_some());
         }
         self.stats.submitted += 1;
         Ok(id)
@@ -197,8 +207,8 @@ impl SchedulerCore {
                     .executor
                     .as_ref()
                     .is_some_and(|e| !e.resources.is_empty()),
-                executor_slots: false,
-                executor_id: None,
+                executor_slots: None,
+                executor_slot: None,
                 class,
                 phase: Phase::Queued,
                 state: TaskState::TaskStaging,
@@ -251,9 +261,10 @@ impl SchedulerCore {
         let Some(t) = self.tasks.get_mut(&serial) else {
             return;
         };
-        let executor = t.executor_id.take();
-        if let (Some(agent), Some(executor)) = (t.agent_id().map(str::to_string), executor) {
-            self.offers.release_slot(&agent, &executor);
+        let slot = t.executor_slot.take();
+        if let (Some(agent), Some((executor, millicpus))) = (t.agent_id().map(str::to_string), slot)
+        {
+            self.offers.release_slot(&agent, &executor, millicpus);
         }
     }
 

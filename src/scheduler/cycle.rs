@@ -199,7 +199,7 @@ impl SchedulerCore {
         }
         let mut launched: Vec<Vec<(Serial, u32)>> = vec![Vec::new(); bins.len()];
         for p in round.placed {
-            if let Some((info, launch)) = self.launch(p.serial, p.info, now) {
+            if let Some((info, launch)) = self.launch(p.serial, p.info, p.slot, now) {
                 bins[p.bin].tasks.push(info);
                 launched[p.bin].push((p.serial, launch));
             }
@@ -234,6 +234,7 @@ impl SchedulerCore {
         &mut self,
         serial: Serial,
         mut info: Box<m::TaskInfo>,
+        slot: Option<super::task::Slot>,
         now: u64,
     ) -> Option<(Box<m::TaskInfo>, u32)> {
         let t = self.tasks.get_mut(&serial)?;
@@ -252,9 +253,7 @@ impl SchedulerCore {
         t.mesos_id = id.clone();
         t.mesos_ids.push(id.clone());
         let agent = info.agent_id.value.clone();
-        if t.executor_slots {
-            t.executor_id = info.executor.as_ref().map(|e| e.executor_id.value.clone());
-        }
+        t.executor_slot = slot;
         t.phase = Phase::Launched {
             agent_id: agent.clone(),
             launched_ms: now,

@@ -30,14 +30,16 @@ pub struct Agent {
     /// `max` is the agent's real total (given by the caller), not a guess from offers.
     pub exact: bool,
     pub executors: HashMap<String, Executor>,
-    /// Our launched tasks per executor id on this agent (tasks with executor slots).
-    pub busy: HashMap<String, u32>,
+    /// Per executor id on this agent: our launched tasks (with executor slots), their
+    /// milli-cpus, and the smallest limit any of them set (see `slot_for`).
+    pub busy: HashMap<String, (u32, i64, i64)>,
 }
 
 impl Agent {
-    /// The first executor id of `base`'s slots (`base`, `base-1`, ...) running none of our
-    /// tasks.
-    pub fn idle_slot(&self, base: &str) -> String {
+    /// The first executor id of `base`'s slots (`base`, `base-1`, ...) with room for a task
+    /// of `millicpus`: idle, or running tasks of at most `limit` milli-cpus with it (and of at
+    /// most the limits its tasks set).
+    pub fn slot_for(&self, base: &str, millicpus: i64, limit: i64) -> String {
         (0..)
             .map(|n| {
                 if n == 0 {
@@ -46,7 +48,10 @@ impl Agent {
                     format!("{base}-{n}")
                 }
             })
-            .find(|id| self.busy.get(id).map_or(true, |n| *n == 0))
+            .find(|id| {
+                let (tasks, used, theirs) = self.busy.get(id).copied().unwrap_or((0, 0, 0));
+                tasks == 0 || used + millicpus <= limit.min(theirs)
+            })
             .unwrap_or_else(|| base.to_string())
     }
 }
@@ -158,12 +163,14 @@ impl Offers {
         agent.exact = true;
     }
 
-    /// A task launched into `executor_id` on `agent_id` left it (ended or queued again).
-    pub fn release_slot(&mut self, agent_id: &str, executor_id: &str) {
+    /// A task of `millicpus` launched into `executor_id` on `agent_id` left it (ended or
+    /// queued again).
+    pub fn release_slot(&mut self, agent_id: &str, executor_id: &str, millicpus: i64) {
         if let Some(a) = self.agents.get_mut(agent_id) {
-            if let Some(n) = a.busy.get_mut(executor_id) {
-                *n = n.saturating_sub(1);
-                if *n == 0 {
+            if let Some((tasks, used, _)) = a.busy.get_mut(executor_id) {
+                *tasks = tasks.saturating_sub(1);
+                *used -= millicpus;
+                if *tasks == 0 {
                     a.busy.remove(executor_id);
                 }
             }

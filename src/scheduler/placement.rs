@@ -9,7 +9,7 @@ use super::config::Heuristic;
 use super::convert;
 use super::offers::{Agent, Bin, Executor};
 use super::queue::{Candidate, Queue};
-use super::task::{Serial, Task};
+use super::task::{Serial, Slot, Task};
 use super::FastMap;
 use crate::binpack::{self, portfolio, Packing, Problem, Vectors, Weights};
 use crate::proto::mesos as m;
@@ -45,6 +45,8 @@ pub struct Placed {
     pub serial: Serial,
     /// Boxed: the message is large and moves several times on its way to the ACCEPT.
     pub info: Box<m::TaskInfo>,
+    /// The executor slot taken (executor id, milli-cpus), for tasks with executor slots.
+    pub slot: Option<Slot>,
 }
 
 /// Result of one round.
@@ -166,7 +168,7 @@ pub fn round(
             }
             let agent = agents.get_mut(&bins[b].agent_id.value);
             match take(&mut bins[b], task, &class.demand, agent, now) {
-                Some(info) => {
+                Some((info, slot)) => {
                     for (m, v) in bins[b].vector.iter_mut().zip(&class.vector) {
                         *m = (*m - v).max(0);
                     }
@@ -174,6 +176,7 @@ pub fn round(
                         bin: b,
                         serial: c.serial,
                         info,
+                        slot,
                     });
                     placed[i] = true;
                     break;
@@ -192,25 +195,27 @@ pub fn round(
 }
 
 /// Takes `demand` (and, for a new executor with resources, the executor's) from `bin`; returns
-/// the TaskInfo to launch (attempt id and `agent_id` still to be set by the caller).
+/// the TaskInfo to launch (attempt id and `agent_id` still to be set by the caller) and the
+/// executor slot it takes.
 fn take(
     bin: &mut Bin,
     task: &Task,
     demand: &Resources,
     agent: Option<&mut Agent>,
     now: u64,
-) -> Option<Box<m::TaskInfo>> {
+) -> Option<(Box<m::TaskInfo>, Option<Slot>)> {
     let mut executor_resources = None;
     let mut new_executor = None;
     let mut after_executor = None;
     let mut decoded = None;
     let mut slot = None;
-    if task.executor_slots {
+    if let Some(limit) = task.executor_slots {
         let mut info = task.info()?;
         if let (Some(e), Some(a)) = (info.executor.as_mut(), agent.as_ref()) {
-            let id = a.idle_slot(&e.executor_id.value);
+            let millicpus = (demand.scalar_total("cpus").to_f64() * 1000.0).round() as i64;
+            let id = a.slot_for(&e.executor_id.value, millicpus, limit);
             e.executor_id.value = id.clone();
-            slot = Some(id);
+            slot = Some((id, millicpus, limit));
         }
         decoded = Some(info);
     }
@@ -262,8 +267,11 @@ fn take(
             );
         }
     }
-    if let (Some(id), Some(a)) = (slot, agent) {
-        *a.busy.entry(id).or_insert(0) += 1;
+    if let (Some((id, millicpus, limit)), Some(a)) = (slot.as_ref(), agent) {
+        let (tasks, used, least) = a.busy.entry(id.clone()).or_insert((0, 0, *limit));
+        *tasks += 1;
+        *used += millicpus;
+        *least = (*least).min(*limit);
     }
-    Some(info)
+    Some((info, slot.map(|(id, millicpus, _)| (id, millicpus))))
 }

@@ -4,6 +4,9 @@ use prost::Message;
 
 use crate::proto::mesos::{TaskInfo, TaskState};
 
+/// An executor slot a launched task holds: the executor id and the task's milli-cpus.
+pub type Slot = (String, i64);
+
 /// Internal handle of a task (never reused, so stale queue entries are recognisable).
 pub type Serial = u64;
 
@@ -40,12 +43,14 @@ pub struct Task {
     pub encoded: Vec<u8>,
     /// Its executor declares resources (paid by the first task that starts the executor).
     pub executor_resources: bool,
-    /// Runs alone in an executor of its settings: each attempt gets an idle executor of the
-    /// agent (`<id>`, `<id>-1`, ...), warm when one is, so tasks on one agent run in separate
-    /// processes (a Python executor runs one task at a time on all its cpus, not one GIL).
-    pub executor_slots: bool,
-    /// The executor the current attempt was launched into (with `executor_slots`).
-    pub executor_id: Option<String>,
+    /// Shares an executor of its settings only with tasks of at most this many milli-cpus in
+    /// all (with it): each attempt goes to the first executor of the agent (`<id>`, `<id>-1`,
+    /// ...) with room, so tasks holding several cpus of one agent run in as many Python
+    /// processes, not behind one GIL. 0: an executor of its own. None: the submitted one.
+    pub executor_slots: Option<i64>,
+    /// The executor the current attempt was launched into and the milli-cpus it holds there
+    /// (with `executor_slots`).
+    pub executor_slot: Option<Slot>,
     /// Demand class (see `queue`).
     pub class: usize,
     pub phase: Phase,

@@ -152,7 +152,7 @@ class Framework:
 
     def _start_worker(self, fn: Callable[..., Any], args: Sequence[Any]) -> AsyncResult:
         task = self.task(fn, args, {}, {"name": "satyr-worker"})
-        # Each worker gets an executor process of its own (executor slots, as every PythonTask).
+        task.executor_cpus = 0.0  # an executor process of its own: workers must not share a GIL
         return self.scheduler.submit(task, AsyncResult(task))
 
     def call(

@@ -263,7 +263,7 @@ fn executor_ids(out: &Output) -> Vec<String> {
 }
 
 #[test]
-fn executor_slots_give_running_tasks_their_own_executors_and_reuse_idle_ones() {
+fn executor_slots_spread_tasks_over_executors_by_cpus_and_reuse_idle_ones() {
     let mut core = core();
     let executor = m::ExecutorInfo {
         executor_id: m::ExecutorId { value: "e".into() },
@@ -271,28 +271,24 @@ fn executor_slots_give_running_tasks_their_own_executors_and_reuse_idle_ones() {
         command: Some(m::CommandInfo::default()),
         ..Default::default()
     };
-    let slotted = |id: &str| {
-        let mut t = task(id, 0.5, 10.0);
+    let slotted = |id: &str, cpus: f64| {
+        let mut t = task(id, cpus, 10.0);
         t.command = None;
         t.executor = Some(executor.clone());
         t.encode_to_vec()
     };
-    for id in ["t0", "t1"] {
-        core.submit_with(slotted(id), None, true).unwrap();
+    // Up to 1 cpu of tasks per executor: 0.5 + 0.5 share one, the third needs another.
+    for id in ["t0", "t1", "t2"] {
+        core.submit_with(slotted(id, 0.5), None, Some(1.0)).unwrap();
     }
-    // Two executors, each paid: 2 x (0.5 + 0.5) cpus.
-    let out = core.offers(vec![offer("o1", "a1", 2.0, 200.0)], 0);
-    assert_eq!(launches(&out)[0].1, ["t0", "t1"]);
-    assert_eq!(executor_ids(&out), ["e", "e-1"]);
-    let Op::Launch { tasks, .. } = &out.ops[0] else {
-        unreachable!()
-    };
-    assert!(tasks
-        .iter()
-        .all(|t| !t.executor.as_ref().unwrap().resources.is_empty()));
-    // t0 ends: its executor is idle and warm, so the next task goes there and pays nothing.
+    let out = core.offers(vec![offer("o1", "a1", 3.0, 200.0)], 0);
+    assert_eq!(launches(&out)[0].1, ["t0", "t1", "t2"]);
+    assert_eq!(executor_ids(&out), ["e", "e", "e-1"]);
+    // t0 and t1 end: executor e is idle and warm, so the next task goes there and pays nothing.
     core.update(&status("t0", TaskState::TaskFinished), 1);
-    core.submit_with(slotted("t2"), None, true).unwrap();
+    core.update(&status("t1", TaskState::TaskFinished), 1);
+    core.submit_with(slotted("t3", 0.5), None, Some(1.0))
+        .unwrap();
     core.tick(2);
     let mut o = offer("o2", "a1", 0.5, 10.0);
     o.executor_ids = vec![
@@ -303,24 +299,34 @@ fn executor_slots_give_running_tasks_their_own_executors_and_reuse_idle_ones() {
     ];
     let out = core.offers(vec![o], 2);
     assert_eq!(executor_ids(&out), ["e"]);
-    // Without slots, tasks share the one executor.
-    for id in ["u0", "u1"] {
-        core.submit_encoded(slotted(id), None).unwrap();
-    }
+    // An executor of its own (0): not e (busy with t3), not e-1 (t2), a new e-2.
+    core.submit_with(slotted("w", 0.0), None, Some(0.0))
+        .unwrap();
     core.tick(3);
-    let mut o = offer("o3", "a1", 1.0, 100.0);
-    o.executor_ids = vec![m::ExecutorId { value: "e".into() }];
-    let out = core.offers(vec![o], 3);
-    assert_eq!(executor_ids(&out), ["e", "e"]);
-    // A task queued again (its launch failed) leaves its slot: a retry may take it.
-    core.submit_with(slotted("t3"), None, true).unwrap();
+    let out = core.offers(vec![offer("o3", "a1", 1.0, 100.0)], 3);
+    assert_eq!(executor_ids(&out), ["e-2"]);
+    // Without slots, tasks share the one submitted executor.
+    for id in ["u0", "u1"] {
+        core.submit_encoded(slotted(id, 0.5), None).unwrap();
+    }
     core.tick(4);
-    let out = core.offers(vec![offer("o4", "a1", 1.0, 100.0)], 4);
-    assert_eq!(executor_ids(&out), ["e-2"]);
-    let out = core.launch_failed(&["o4".to_string()], 5);
+    let mut o = offer("o4", "a1", 1.0, 100.0);
+    o.executor_ids = vec![m::ExecutorId { value: "e".into() }];
+    let out = core.offers(vec![o], 4);
+    assert_eq!(executor_ids(&out), ["e", "e"]);
+    // A task queued again (its launch failed) leaves its slot: its retry may take it.
+    core.submit_with(slotted("t4", 1.0), None, Some(1.0))
+        .unwrap();
+    core.tick(5);
+    let out = core.offers(vec![offer("o5", "a1", 2.0, 100.0)], 5);
+    assert_eq!(executor_ids(&out), ["e-3"]);
+    let out = core.launch_failed(&["o5".to_string()], 6);
     assert!(launches(&out).is_empty());
-    let out = core.offers(vec![offer("o5", "a1", 1.0, 100.0)], 6);
-    assert_eq!(executor_ids(&out), ["e-2"]);
+    let out = core.offers(vec![offer("o6", "a1", 2.0, 100.0)], 7);
+    assert_eq!(executor_ids(&out), ["e-3"]);
+    assert!(core
+        .submit_with(slotted("bad", 0.5), None, Some(-1.0))
+        .is_err());
 }
 
 /// Puts every item into bin 0 (too many: the exact check refuses the excess).
