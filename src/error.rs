@@ -21,6 +21,9 @@ pub enum Error {
     /// The executor driver failed (environment, agent connection, refused update).
     #[error(transparent)]
     Executor(#[from] crate::executor::ExecutorError),
+    /// The embedded local cluster could not start (bad settings, ports, work folder).
+    #[error(transparent)]
+    Local(#[from] crate::local::LocalError),
 }
 
 /// Shorthand for results with [`Error`].

@@ -440,7 +440,15 @@ fn scenario_failover_timeout(url: &str) {
     let s = Sched::start(url, info.clone());
     let id = s.framework_id.clone();
     s.stop(true);
-    std::thread::sleep(Duration::from_millis(2500)); // the failover timeout must pass
+    // The master removes the framework once its failover timeout passed.
+    wait_until(
+        "the framework to be removed after its failover timeout",
+        || {
+            get_json(url, "/master/state")["completed_frameworks"]
+                .as_array()
+                .is_some_and(|done| done.iter().any(|f| f["id"] == id.as_str()))
+        },
+    );
     info.id = Some(m::FrameworkId { value: id });
     let mut cfg = DriverConfig::new(url.to_string(), info);
     cfg.backoff_min = Duration::from_millis(100);

@@ -241,6 +241,10 @@ impl From<Error> for PyErr {
             Error::Protocol(msg) => ProtocolError::new_err(msg),
             Error::Driver(e) => Python::attach(|py| driver_error(py, &e)),
             Error::Executor(e) => SatyrError::new_err(e.to_string()),
+            Error::Local(e @ crate::local::LocalError::Config { .. }) => {
+                PyValueError::new_err(e.to_string())
+            }
+            Error::Local(e) => SatyrError::new_err(e.to_string()),
         }
     }
 }

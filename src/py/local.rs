@@ -8,16 +8,9 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 
-use super::errors::SatyrError;
-use crate::local::{ClusterConfig, LocalCluster, LocalError};
+use crate::local::{ClusterConfig, LocalCluster};
 use crate::proto::mesos as m;
-
-fn to_py(err: LocalError) -> PyErr {
-    match err {
-        LocalError::Config { .. } => PyValueError::new_err(err.to_string()),
-        _ => SatyrError::new_err(err.to_string()),
-    }
-}
+use crate::Error;
 
 fn seconds(name: &str, value: f64) -> PyResult<Duration> {
     Duration::try_from_secs_f64(value).map_err(|_| {
@@ -86,7 +79,7 @@ impl PyLocalCluster {
             stop_grace_period: seconds("stop_grace_period", stop_grace_period)?,
             inherit_env,
         };
-        let inner = py.detach(|| LocalCluster::start(config)).map_err(to_py)?;
+        let inner = py.detach(|| LocalCluster::start(config)).map_err(Error::from)?;
         Ok(PyLocalCluster { inner })
     }
 

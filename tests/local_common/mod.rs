@@ -151,6 +151,21 @@ pub fn request(
 }
 
 /// GET a JSON document.
+/// Waits until `holds()`, for what is only observable by asking (the master's state); panics
+/// naming `what` after 30 s. Re-checks with a short growing pause.
+pub fn wait_until(what: &str, mut holds: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut pause = std::time::Duration::from_millis(10);
+    while !holds() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out after 30 s waiting for {what}"
+        );
+        std::thread::park_timeout(pause);
+        pause = (pause * 2).min(std::time::Duration::from_millis(200));
+    }
+}
+
 pub fn get_json(url: &str, path: &str) -> serde_json::Value {
     let r = request(url, "GET", path, &[], b"");
     assert_eq!(r.status, 200, "GET {path}: {}", r.text());
