@@ -79,7 +79,9 @@ impl PyLocalCluster {
             stop_grace_period: seconds("stop_grace_period", stop_grace_period)?,
             inherit_env,
         };
-        let inner = py.detach(|| LocalCluster::start(config)).map_err(Error::from)?;
+        let inner = py
+            .detach(|| LocalCluster::start(config))
+            .map_err(Error::from)?;
         Ok(PyLocalCluster { inner })
     }
 
