@@ -153,6 +153,22 @@ def test_big_arguments_and_results_round_trip(cluster: RealMesos) -> None:
         assert np.array_equal(back, array) and back.flags.writeable
 
 
+def test_workers_connect_over_tcp_when_a_host_is_set(
+    cluster: RealMesos, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SATYR_WORKER_HOST", "127.0.0.1")
+    data = os.urandom(3 * MB)
+    with MesosPoolExecutor(1, name="wire-tcp", master=cluster.address, resources=SMALL) as ex:
+        workers = ex._framework.workers
+        assert workers is not None and isinstance(workers.address, tuple)
+        assert ex.submit(echo, data).result(timeout=120) == data
+    monkeypatch.delenv("SATYR_WORKER_HOST")
+    with MesosPoolExecutor(1, name="wire-unix", master=cluster.address, resources=SMALL) as ex:
+        workers = ex._framework.workers
+        assert workers is not None and isinstance(workers.address, str)  # a Unix socket
+        assert ex.submit(echo, data).result(timeout=120) == data
+
+
 @pytest.mark.parametrize("mode", ["workers", "tasks"])
 def test_the_initializer_runs_before_calls(cluster: RealMesos, mode: str) -> None:
     with Pool(

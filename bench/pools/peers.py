@@ -312,7 +312,7 @@ def calibrate_spin(seconds: float) -> tuple[int, float]:
     return n, statistics.median(times)
 
 
-def measure(peer: Peer, args: argparse.Namespace, spin_n: int, serial: float) -> dict[str, float]:
+def measure(peer: Peer, args: argparse.Namespace, spin_n: int) -> dict[str, float]:
     reps = args.reps
     out: dict[str, float] = {}
     peer.result(peer.submit(noop, 0))  # warm: workers up
@@ -340,9 +340,12 @@ def measure(peer: Peer, args: argparse.Namespace, spin_n: int, serial: float) ->
     out["round trip p50"] = median_of(reps, round_trip)
 
     def cpu() -> float:
+        # The serial time is taken again right before: the machine's load drifts over a run.
+        with timer() as alone:
+            spin(spin_n)
         with timer() as t:
             peer.gather([peer.submit(spin, spin_n) for _ in range(8)])
-        return serial * 8 / t[0]
+        return alone[0] * 8 / t[0]
 
     out["8 CPU tasks speedup"] = median_of(max(1, reps - 1), cpu)
     if peer.name == "satyr-tasks":
@@ -470,7 +473,7 @@ def main() -> None:
         try:
             peer.start()
             try:
-                results[name] = measure(peer, args, spin_n, serial)
+                results[name] = measure(peer, args, spin_n)
             finally:
                 peer.stop()
             cold = cold_start(peer_cls, args)

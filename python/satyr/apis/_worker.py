@@ -58,7 +58,7 @@ def run_call(payload: _wire.Pickled) -> tuple[bool, _wire.Pickled]:
 
 
 def serve(
-    address: tuple[str, int],
+    address: str | tuple[str, int],
     authkey: bytes,
     token: str,
     idle_timeout: float,
@@ -73,7 +73,10 @@ def serve(
             initializer(*initargs)
         except BaseException as e:
             raise InitializerError(f"the pool's initializer raised {type(e).__name__}: {e}") from e
-    conn = _wire.channel_of(Client((str(address[0]), int(address[1])), authkey=authkey))
+    if isinstance(address, str):  # a Unix socket: the pool runs on this machine
+        conn = _wire.channel_of(Client(address, family="AF_UNIX", authkey=authkey))
+    else:
+        conn = _wire.channel_of(Client((str(address[0]), int(address[1])), authkey=authkey))
     ran = 0
     with conn:
         conn.send(("hello", token, socket.gethostname()))

@@ -19,6 +19,8 @@ import itertools
 import logging
 import os
 import secrets
+import shutil
+import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,8 +35,9 @@ from satyr.results import AsyncResult
 
 log = logging.getLogger("satyr.workers")
 
-#: Sets the address the pool listens on for its workers (default: 127.0.0.1 when the master is
-#: on loopback, else :func:`satyr.messages.payload_host`).
+#: Sets the host the pool listens on for its workers over TCP (default: a Unix socket when the
+#: cluster is the embedded one or its master is on loopback, else
+#: :func:`satyr.messages.payload_host`).
 HOST_ENV = "SATYR_WORKER_HOST"
 #: Calls sent to one worker before it answers: hides the round trip, keeps work spread.
 PIPELINE = 16
@@ -71,17 +74,19 @@ class Worker:
     gone: bool = False
 
 
-def listen_host(master: str | None) -> str:
-    """Where workers reach this process: ``SATYR_WORKER_HOST``, else loopback for a loopback
-    master, else this host's address."""
+def listen_host(master: str | None) -> str | None:
+    """Where workers reach this process: ``SATYR_WORKER_HOST``, else None (this machine: a
+    Unix socket) for the embedded cluster or a loopback master, else this host's address."""
     value = os.environ.get(HOST_ENV, "").strip()
     if value:
         return value
-    master = master or os.environ.get("MESOS_MASTER", "")
+    master = (master or os.environ.get("MESOS_MASTER", "")).strip()
+    if master in ("", "local") or master.startswith("local:"):
+        return None
     host = master.split("://")[-1].split("/")[0].rsplit(":", 1)[0].strip("[]")
     try:
         if host == "localhost" or ipaddress.ip_address(host).is_loopback:
-            return "127.0.0.1"
+            return None
     except ValueError:
         pass
     return payload_host()
@@ -109,8 +114,17 @@ class Workers:
         self._start_task = start_task
         self._init = (initializer, tuple(initargs))
         self._authkey = secrets.token_bytes(32)
-        self._listener = Listener((listen_host(master), 0), authkey=self._authkey)
-        self.address: tuple[str, int] = self._listener.address
+        host = listen_host(master)
+        self._socket_dir: str | None = None
+        if host is None:
+            # Workers on this machine: a Unix socket moves big payloads faster than loopback TCP.
+            self._socket_dir = tempfile.mkdtemp(prefix="satyr-workers-")
+            where: str | tuple[str, int] = os.path.join(self._socket_dir, "pool.sock")
+            self._listener = Listener(where, family="AF_UNIX", authkey=self._authkey)
+        else:
+            self._listener = Listener((host, 0), authkey=self._authkey)
+        #: Where workers connect: a Unix socket path, or (host, port).
+        self.address: str | tuple[str, int] = self._listener.address
         self._lock = threading.Lock()
         self._pending: collections.deque[Call] = collections.deque()
         self._workers: dict[str, Worker] = {}
@@ -349,6 +363,8 @@ class Workers:
                 except (OSError, EOFError, ValueError):
                     pass
         self._listener.close()
+        if self._socket_dir is not None:
+            shutil.rmtree(self._socket_dir, ignore_errors=True)
         for call in left:
             call.result._resolve(None, exc or Cancelled("the pool was stopped"))
 
