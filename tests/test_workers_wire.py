@@ -8,6 +8,7 @@ import os
 import socket
 import sys
 import threading
+import time
 from collections.abc import Iterator
 
 import cloudpickle
@@ -167,6 +168,35 @@ def test_workers_connect_over_tcp_when_a_host_is_set(
         workers = ex._framework.workers
         assert workers is not None and isinstance(workers.address, str)  # a Unix socket
         assert ex.submit(echo, data).result(timeout=120) == data
+
+
+def pause(seconds: float) -> float:
+    time.sleep(seconds)  # a slow call (what it stands for: work taking this long)
+    return seconds
+
+
+def hold(address: tuple[str, int]) -> str:
+    """Blocks until the test at ``address`` answers."""
+    with socket.create_connection(address, timeout=120) as conn:
+        return conn.recv(2).decode()
+
+
+def test_short_calls_do_not_queue_behind_a_long_one(cluster: RealMesos) -> None:
+    gate = socket.create_server(("127.0.0.1", 0))
+    gate.settimeout(120)
+    with MesosPoolExecutor(2, name="wire-ahead", master=cluster.address, resources=SMALL) as ex:
+        # The pool learns its calls are slow: then it sends each worker one call at a time.
+        assert list(ex.map(pause, [0.05] * 6)) == [0.05] * 6
+        held = ex.submit(hold, gate.getsockname())
+        conn, _ = gate.accept()  # the long call is running on one worker
+        quick = [ex.submit(echo, i) for i in range(4)]
+        # All of them run on the other worker while the long call still holds the first.
+        assert [f.result(timeout=60) for f in quick] == list(range(4))
+        assert not held.done()
+        with conn:
+            conn.sendall(b"go")
+        assert held.result(timeout=60) == "go"
+    gate.close()
 
 
 @pytest.mark.parametrize("mode", ["workers", "tasks"])

@@ -6,6 +6,7 @@ resources). See :mod:`satyr.apis._workers` for the protocol."""
 from __future__ import annotations
 
 import socket
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Client
@@ -91,7 +92,11 @@ def serve(
                 return ran  # the pool is gone
             if batch is None:
                 return ran  # told to stop
-            replies = [(call_id, *run_call(payload)) for call_id, payload in batch]
+            replies = []
+            for call_id, payload in batch:
+                started = time.perf_counter()
+                ok, data = run_call(payload)
+                replies.append((call_id, ok, data, time.perf_counter() - started))
             ran += len(replies)
             try:
                 conn.send(replies)

@@ -5,10 +5,11 @@ connection passes an HMAC challenge first; then messages are framed by :mod:`sat
 big arguments and results out of band) and starts, lazily and at most ``size`` at a time,
 PythonTasks running :func:`satyr.apis._worker.serve`. A worker connects back, says ``hello`` with
 its token, and receives lists of ``(call_id, pickled (fn, args, kwargs))``; it answers with lists
-of ``(call_id, ok, pickled result or error envelope)``. ``None`` tells it to stop; it says
-``idle`` and leaves after ``idle_timeout`` seconds without work, so its task finishes and Mesos
-frees its resources. A call whose worker goes away (connection lost, task lost or failed) is given
-to another worker, up to ``retries`` attempts in all; then it fails with :class:`WorkerLostError`.
+of ``(call_id, ok, pickled result or error envelope, seconds it ran)``. ``None`` tells it to
+stop; it says ``idle`` and leaves after ``idle_timeout`` seconds without work, so its task
+finishes and Mesos frees its resources. A call whose worker goes away (connection lost, task
+lost or failed) is given to another worker, up to ``retries`` attempts in all; then it fails
+with :class:`WorkerLostError`.
 """
 
 from __future__ import annotations
@@ -39,8 +40,12 @@ log = logging.getLogger("satyr.workers")
 #: cluster is the embedded one or its master is on loopback, else
 #: :func:`satyr.messages.payload_host`).
 HOST_ENV = "SATYR_WORKER_HOST"
-#: Calls sent to one worker before it answers: hides the round trip, keeps work spread.
+#: Most calls sent to one worker before it answers: hides the round trip for short calls.
 PIPELINE = 16
+#: A worker is sent about this much work (in seconds of calls, by their recent average) ahead:
+#: long calls go one at a time, so an idle worker takes the next one rather than it queueing
+#: behind a slow call elsewhere.
+AHEAD_SECONDS = 0.002
 #: Worker tasks that may fail to start in a row (with no worker connected) before the calls
 #: waiting for one fail with the reason.
 START_FAILURES = 3
@@ -131,6 +136,8 @@ class Workers:
         self._ids = itertools.count()
         self._start_failures = 0
         self._closed = False
+        #: Recent average seconds a call runs on a worker (what the workers report).
+        self._call_seconds = 0.0
         #: How many worker tasks were started (for tests and reports).
         self.started = 0
         threading.Thread(target=self._accept, name="satyr-workers-accept", daemon=True).start()
@@ -170,7 +177,8 @@ class Workers:
             # were up), so that calls spread over the workers instead of queueing on the first.
             busy = sum(len(w.calls) for w in self._workers.values() if not w.gone)
             share = -(-(busy + len(self._pending)) // max(1, self.size))
-            cap = min(PIPELINE, max(1, share))
+            depth = 1 + int(AHEAD_SECONDS / self._call_seconds) if self._call_seconds else PIPELINE
+            cap = min(PIPELINE, depth, max(1, share))
             for worker in self._workers.values():
                 if not self._pending:
                     break
@@ -277,9 +285,15 @@ class Workers:
                 return
             self._replies(worker, message)
 
-    def _replies(self, worker: Worker, replies: list[tuple[int, bool, _wire.Pickled]]) -> None:
+    def _replies(
+        self, worker: Worker, replies: list[tuple[int, bool, _wire.Pickled, float]]
+    ) -> None:
         with self._lock:
-            calls = [(worker.calls.pop(call_id, None), ok, data) for call_id, ok, data in replies]
+            calls = [
+                (worker.calls.pop(call_id, None), ok, data) for call_id, ok, data, _ in replies
+            ]
+            for *_, seconds in replies:
+                self._call_seconds += 0.25 * (max(seconds, 1e-6) - self._call_seconds)
         for call, ok, data in calls:
             if call is None:
                 continue
