@@ -340,14 +340,18 @@ def measure(peer: Peer, args: argparse.Namespace, spin_n: int) -> dict[str, floa
     out["round trip p50"] = median_of(reps, round_trip)
 
     def cpu() -> float:
-        # The serial time is taken again right before: the machine's load drifts over a run.
-        with timer() as alone:
-            spin(spin_n)
+        # The serial time is taken again right before (median of 3): the machine's load drifts
+        # over a run, and one 0.5 s sample is as noisy as the figure itself.
+        alone = []
+        for _ in range(3):
+            with timer() as once:
+                spin(spin_n)
+            alone.append(once[0])
         with timer() as t:
             peer.gather([peer.submit(spin, spin_n) for _ in range(8)])
-        return alone[0] * 8 / t[0]
+        return statistics.median(alone) * 8 / t[0]
 
-    out["8 CPU tasks speedup"] = median_of(max(1, reps - 1), cpu)
+    out["8 CPU tasks speedup"] = median_of(reps, cpu)
     if peer.name == "satyr-tasks":
         return out
 
