@@ -28,6 +28,7 @@ from satyr.proxies.messages import (
     MasterInfo,
     Offer,
     OfferID,
+    SchedulerEvent,
     TaskID,
     TaskInfo,
     TaskStatus,
@@ -491,12 +492,17 @@ class QueueScheduler(Scheduler):
             self.core.disconnected()
 
     def _raw_event(self, driver: SchedulerDriver, name: str, data: bytes) -> bool:
-        """Takes an OFFERS event straight to the core, encoded as it came, when no subclass
-        wants to see the offers (proxies for every offer cost more than packing them)."""
-        if name != "OFFERS" or type(self).on_offers is not QueueScheduler.on_offers:
-            return False
-        self._feed(self.core.event, data)
-        return True
+        """Takes an OFFERS or UPDATE event to the core encoded as it came, when no subclass
+        overrides the callback: no proxy for every offer, no re-encoding of every status."""
+        cls = type(self)
+        if name == "OFFERS" and cls.on_offers is QueueScheduler.on_offers:
+            self._feed(self.core.event, data)
+            return True
+        if name == "UPDATE" and cls.on_update is QueueScheduler.on_update:
+            status = SchedulerEvent.from_bytes(data).update.status
+            self._take_update(status, self.core.event, data)
+            return True
+        return False
 
     def on_offers(self, driver: SchedulerDriver, offers: list[Offer]) -> None:
         """Packs queued tasks into ``offers`` and answers every one of them (launch or
@@ -510,6 +516,9 @@ class QueueScheduler(Scheduler):
     def on_update(self, driver: SchedulerDriver, status: TaskStatus) -> None:
         """Records the status, hands it to its task (``task.update(status)``, or the task's
         ``on_update``), then to the core, which resolves or retries the task."""
+        self._take_update(status, self.core.update, status.to_bytes())
+
+    def _take_update(self, status: TaskStatus, feed: Callable[..., Any], data: bytes) -> None:
         task_id = _base_id(str(status.task_id.value))
         with self._lock:
             result = self._results.get(task_id)
@@ -523,7 +532,7 @@ class QueueScheduler(Scheduler):
                 task.on_update(status)
         except Exception:
             log.exception("task %s: handling its status raised", task_id)
-        self._feed(self.core.update, status.to_bytes(), status=status)
+        self._feed(feed, data, status=status)
 
     def on_executor_lost(
         self,
