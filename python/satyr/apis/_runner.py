@@ -7,6 +7,7 @@ import collections
 import os
 import secrets
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -76,6 +77,10 @@ def run_initialized(
     return fn(*args, **kwargs)
 
 
+def noop() -> None:
+    """The call of a pool's template task (replaced in every copy)."""
+
+
 def chunks(iterable: Iterable[Any], size: int) -> Iterator[list[Any]]:
     """Lists of up to ``size`` items, in order."""
     if size < 1:
@@ -126,6 +131,7 @@ class Framework:
             raise TypeError(f"initializer must be callable, got {type(initializer).__name__}")
         # One key per framework: a warm executor shared by two pools runs each one's initializer.
         self._init = (secrets.token_hex(8), initializer, tuple(initargs)) if initializer else None
+        self._template: tuple[bytes, int] | None = None
         self.limit = limit
         self.defaults = dict(defaults)
         self.scheduler = QueueScheduler(**dict(scheduler_options or {}))
@@ -187,6 +193,8 @@ class Framework:
         options: Mapping[str, Any],
     ) -> PythonTask:
         """A PythonTask for ``fn(*args, **kwargs)`` with the pool's defaults and ``options``."""
+        if not options and self._init is None and fn is not serve:
+            return self._from_template(fn, args, kwargs)
         merged = {**self.defaults, **options}
         resources = merged.pop("resources", None)
         if resources is not None:
@@ -195,6 +203,23 @@ class Framework:
             args, kwargs = (*self._init, fn, tuple(args), dict(kwargs)), {}
             fn = run_initialized
         return PythonTask(fn, tuple(args), dict(kwargs), resources=resources, **merged)
+
+    def _from_template(
+        self, fn: Callable[..., Any], args: Sequence[Any], kwargs: Mapping[str, Any]
+    ) -> PythonTask:
+        """A call with the pool's defaults only: a copy of a PythonTask built once (building
+        one from its settings costs several times more than decoding it)."""
+        if self._template is None:
+            template = self.task(noop, (), {}, {"name": "python-task"})
+            template.clear_field("data")
+            self._template = (template.to_bytes(), template.retries)
+        encoded, retries = self._template
+        task = PythonTask.from_bytes(encoded)
+        task.task_id = str(uuid.uuid4())
+        task.name = getattr(fn, "__name__", None) or "python-task"
+        task.retries = retries
+        task.data = (fn, tuple(args), dict(kwargs))
+        return task
 
     def submit(
         self,
