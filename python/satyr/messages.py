@@ -177,7 +177,12 @@ def _label(msg: TaskInfo | TaskStatus, key: str) -> str | None:
 
 
 def _set_label(msg: TaskInfo | TaskStatus, key: str, value: str | None) -> None:
-    labels = [lab for lab in msg.labels.labels if lab.key != key]
+    if value is None and not msg.has_field("labels"):
+        return  # nothing to remove (and no empty Labels to attach)
+    current = list(msg.labels.labels)
+    labels = [lab for lab in current if lab.key != key]
+    if value is None and len(labels) == len(current):
+        return
     if value is not None:
         labels.append(Label(key=key, value=value))
     msg.labels.labels = labels
