@@ -199,6 +199,24 @@ def test_short_calls_do_not_queue_behind_a_long_one(cluster: RealMesos) -> None:
     gate.close()
 
 
+def test_calls_queued_behind_a_long_one_move_to_an_idle_worker(cluster: RealMesos) -> None:
+    gate = socket.create_server(("127.0.0.1", 0))
+    gate.settimeout(120)
+    with MesosPoolExecutor(2, name="wire-steal", master=cluster.address, resources=SMALL) as ex:
+        # Short calls only so far: the pool pipelines several calls to each worker.
+        assert list(ex.map(echo, range(20))) == list(range(20))
+        held = ex.submit(hold, gate.getsockname())
+        conn, _ = gate.accept()
+        quick = [ex.submit(echo, i) for i in range(6)]
+        # Those sent behind the long call are taken back for the other worker.
+        assert [f.result(timeout=60) for f in quick] == list(range(6))
+        assert not held.done()
+        with conn:
+            conn.sendall(b"go")
+        assert held.result(timeout=60) == "go"
+    gate.close()
+
+
 @pytest.mark.parametrize("mode", ["workers", "tasks"])
 def test_the_initializer_runs_before_calls(cluster: RealMesos, mode: str) -> None:
     with Pool(

@@ -5,7 +5,9 @@ resources). See :mod:`satyr.apis._workers` for the protocol."""
 
 from __future__ import annotations
 
+import collections
 import socket
+import threading
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -17,6 +19,9 @@ import cloudpickle
 from satyr._satyr import SatyrError
 from satyr.apis import _wire
 from satyr.messages import ResultNotPicklableError
+
+#: Seconds of calls run before their results are sent (at least one call each time).
+REPLY_AFTER = 0.002
 
 
 class InitializerError(SatyrError):
@@ -58,6 +63,68 @@ def run_call(payload: _wire.Pickled) -> tuple[bool, _wire.Pickled]:
         return False, _wire.dumps(envelope(err))
 
 
+class _Inbox:
+    """The calls sent to this worker, read by a thread of their own: the pool may take back
+    calls that have not started (for a worker gone idle) while a long call runs here."""
+
+    def __init__(self, conn: _wire.Channel) -> None:
+        self.conn = conn
+        self.queue: collections.deque[tuple[int, _wire.Pickled]] = collections.deque()
+        self.cond = threading.Condition()
+        self.send_lock = threading.Lock()
+        self.ended = False  # told to stop, the connection is gone, or said idle
+
+    def send(self, message: Any) -> bool:
+        try:
+            with self.send_lock:
+                self.conn.send(message)
+            return True
+        except (EOFError, OSError):
+            return False
+
+    def read(self) -> None:
+        while True:
+            try:
+                message = self.conn.recv()
+            except (EOFError, OSError):
+                message = None
+            with self.cond:
+                if message is None:
+                    self.ended = True
+                    self.cond.notify_all()
+                    return
+                if isinstance(message, tuple) and message[:1] == ("revoke",):
+                    wanted = set(message[1])
+                    back = [c for c, _ in self.queue if c in wanted]
+                    self.queue = collections.deque(c for c in self.queue if c[0] not in wanted)
+                else:
+                    back = None
+                    self.queue.extend(message)
+                    self.cond.notify_all()
+            if back is not None and not self.send(("revoked", back)):
+                return
+
+    def next_call(self, wait: float) -> tuple[tuple[int, _wire.Pickled] | None, bool]:
+        """(the next call, False); (None, False) if none came within ``wait`` seconds and
+        ``idle`` is False; (None, True) when the worker ends: told to stop, connection gone,
+        or, with ``idle``, nothing for ``wait`` seconds (it says ``idle`` to the pool)."""
+        with self.cond:
+            if not self.cond.wait_for(lambda: self.queue or self.ended, wait):
+                return None, False
+            if self.ended:
+                return None, True
+            return self.queue.popleft(), False
+
+    def leave_if_idle(self) -> bool:
+        """Says ``idle`` when no call is waiting; the pool gives calls sent after it elsewhere."""
+        with self.cond:
+            if self.queue or self.ended:
+                return False
+            self.ended = True
+        self.send(("idle", 0))
+        return True
+
+
 def serve(
     address: str | tuple[str, int],
     authkey: bytes,
@@ -78,27 +145,33 @@ def serve(
         conn = _wire.channel_of(Client(address, family="AF_UNIX", authkey=authkey))
     else:
         conn = _wire.channel_of(Client((str(address[0]), int(address[1])), authkey=authkey))
-    ran = 0
+    inbox = _Inbox(conn)
     with conn:
         conn.send(("hello", token, socket.gethostname()))
+        threading.Thread(target=inbox.read, name="satyr-worker-inbox", daemon=True).start()
+        ran = 0
+        replies: list[tuple[int, bool, _wire.Pickled, float]] = []
+        began = 0.0
         while True:
-            try:
-                if not conn.poll(idle_timeout):
-                    # Calls sent after this are not run: the pool gives them to another worker.
-                    conn.send(("idle", ran))
+            # Calls are taken one at a time (the pool may take back those still waiting here);
+            # short ones are answered in batches, long ones one by one.
+            call, ended = inbox.next_call(0.0 if replies else idle_timeout)
+            if call is None:
+                if replies:
+                    if not inbox.send(replies):
+                        return ran
+                    replies = []
+                    continue
+                if ended or inbox.leave_if_idle():
                     return ran
-                batch = conn.recv()
-            except (EOFError, OSError):
-                return ran  # the pool is gone
-            if batch is None:
-                return ran  # told to stop
-            replies = []
-            for call_id, payload in batch:
-                started = time.perf_counter()
-                ok, data = run_call(payload)
-                replies.append((call_id, ok, data, time.perf_counter() - started))
-            ran += len(replies)
-            try:
-                conn.send(replies)
-            except (EOFError, OSError):
-                return ran
+                continue
+            if not replies:
+                began = time.perf_counter()
+            started = time.perf_counter()
+            ok, data = run_call(call[1])
+            replies.append((call[0], ok, data, time.perf_counter() - started))
+            ran += 1
+            if time.perf_counter() - began >= REPLY_AFTER:
+                if not inbox.send(replies):
+                    return ran
+                replies = []

@@ -5,9 +5,10 @@ connection passes an HMAC challenge first; then messages are framed by :mod:`sat
 big arguments and results out of band) and starts, lazily and at most ``size`` at a time,
 PythonTasks running :func:`satyr.apis._worker.serve`. A worker connects back, says ``hello`` with
 its token, and receives lists of ``(call_id, pickled (fn, args, kwargs))``; it answers with lists
-of ``(call_id, ok, pickled result or error envelope, seconds it ran)``. ``None`` tells it to
-stop; it says ``idle`` and leaves after ``idle_timeout`` seconds without work, so its task
-finishes and Mesos frees its resources. A call whose worker goes away (connection lost, task
+of ``(call_id, ok, pickled result or error envelope, seconds it ran)``. ``("revoke", ids)`` asks
+for calls it has not started (for another worker that is idle): it answers ``("revoked", ids)``
+with those it gave up. ``None`` tells it to stop; it says ``idle`` and leaves after
+``idle_timeout`` seconds without work, so its task finishes and Mesos frees its resources. A call whose worker goes away (connection lost, task
 lost or failed) is given to another worker, up to ``retries`` attempts in all; then it fails
 with :class:`WorkerLostError`.
 """
@@ -66,6 +67,7 @@ class Call:
     result: AsyncResult
     starting: Callable[[], bool] | None
     attempts: int = 0
+    started: bool = False
 
 
 @dataclass(eq=False)
@@ -75,6 +77,8 @@ class Worker:
     conn: _wire.Channel | None = None
     send_lock: threading.Lock = field(default_factory=threading.Lock)
     calls: dict[int, Call] = field(default_factory=dict)
+    #: Calls asked back (not started there yet) for an idle worker; answered by "revoked".
+    revoking: set[int] = field(default_factory=set)
     leaving: bool = False
     gone: bool = False
 
@@ -192,6 +196,7 @@ class Workers:
                     batch.append((call_id, call))
                 if batch:
                     sends.append((worker, batch))
+            revokes = [] if self._pending else self._rebalance()
             if self._pending and not self._closed:
                 live = sum(1 for w in self._workers.values() if not (w.gone or w.leaving))
                 connecting = sum(1 for w in self._workers.values() if w.conn is None and not w.gone)
@@ -199,17 +204,61 @@ class Workers:
                 start = max(0, want)
         for worker, batch in sends:
             self._send(worker, batch)
+        for worker, ids in revokes:
+            try:
+                with worker.send_lock:
+                    assert worker.conn is not None
+                    worker.conn.send(("revoke", ids))
+            except (OSError, EOFError, ValueError):
+                self._lost(worker, "its connection broke")
         for _ in range(start):
             self._start_worker()
+
+    def _rebalance(self) -> list[tuple[Worker, list[int]]]:
+        """With nothing waiting here and a connected worker idle, asks the busiest worker for
+        the newer half of the calls queued on it (under the lock)."""
+        ready = [
+            w
+            for w in self._workers.values()
+            if w.conn is not None and not (w.leaving or w.gone) and not w.calls
+        ]
+        if not ready:
+            return []
+        asked = [
+            w
+            for w in self._workers.values()
+            if w.conn is not None and not (w.leaving or w.gone or w.revoking)
+        ]
+        if not asked:
+            return []
+        busiest = max(asked, key=lambda w: len(w.calls))
+        take = len(busiest.calls) // 2  # the oldest is likely running there: never asked for
+        if take < 1:
+            return []
+        ids = sorted(busiest.calls)[-take:]
+        busiest.revoking.update(ids)
+        return [(busiest, ids)]
+
+    def _revoked(self, worker: Worker, ids: list[int]) -> None:
+        """The worker gave back calls it had not started: they wait here again, first."""
+        with self._lock:
+            worker.revoking.clear()
+            back = [worker.calls.pop(i) for i in sorted(ids, reverse=True) if i in worker.calls]
+            for call in back:
+                call.attempts -= 1  # it never ran
+                self._pending.appendleft(call)
+        self._dispatch()
 
     def _send(self, worker: Worker, batch: list[tuple[int, Call]]) -> None:
         out = []
         for call_id, call in batch:
-            if call.attempts == 0 and call.starting is not None and not call.starting():
-                with self._lock:
-                    worker.calls.pop(call_id, None)
-                call.result._resolve(None, Cancelled("the call was cancelled"))
-                continue
+            if not call.started:
+                call.started = True
+                if call.starting is not None and not call.starting():
+                    with self._lock:
+                        worker.calls.pop(call_id, None)
+                    call.result._resolve(None, Cancelled("the call was cancelled"))
+                    continue
             call.attempts += 1
             out.append((call_id, call.payload))
         if not out:
@@ -278,6 +327,9 @@ class Workers:
             except (OSError, EOFError):
                 self._lost(worker, "its connection was lost")
                 return
+            if isinstance(message, tuple) and message[:1] == ("revoked",):
+                self._revoked(worker, list(message[1]))
+                continue
             if isinstance(message, tuple) and message[:1] == ("idle",):
                 with self._lock:
                     worker.leaving = True
