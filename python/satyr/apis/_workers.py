@@ -8,9 +8,9 @@ its token, and receives lists of ``(call_id, pickled (fn, args, kwargs))``; it a
 of ``(call_id, ok, pickled result or error envelope, seconds it ran)``. ``("revoke", ids)`` asks
 for calls it has not started (for another worker that is idle): it answers ``("revoked", ids)``
 with those it gave up. ``None`` tells it to stop; it says ``idle`` and leaves after
-``idle_timeout`` seconds without work, so its task finishes and Mesos frees its resources. A call whose worker goes away (connection lost, task
-lost or failed) is given to another worker, up to ``retries`` attempts in all; then it fails
-with :class:`WorkerLostError`.
+``idle_timeout`` seconds without work, so its task finishes and Mesos frees its resources. A
+call whose worker goes away (connection lost, task lost or failed) is given to another worker,
+up to ``retries`` attempts in all; then it fails with :class:`WorkerLostError`.
 """
 
 from __future__ import annotations
