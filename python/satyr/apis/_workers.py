@@ -167,9 +167,11 @@ class Workers:
         return result
 
     def cancel_waiting(self) -> list[AsyncResult]:
-        """Drops the calls not yet sent to a worker; returns their results (unresolved)."""
+        """Drops the calls not yet sent to a worker; returns their results (unresolved). Calls
+        a worker gave back (already reported running) stay: they run elsewhere."""
         with self._lock:
-            waiting, self._pending = list(self._pending), collections.deque()
+            waiting = [call for call in self._pending if not call.started]
+            self._pending = collections.deque(call for call in self._pending if call.started)
         return [call.result for call in waiting]
 
     def _dispatch(self) -> None:
