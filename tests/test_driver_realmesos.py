@@ -539,7 +539,11 @@ def test_case_36_teardown_and_failover_stop(where: str, real_mesos: RealMesos) -
     # stop(failover=True): no TEARDOWN; the same id subscribes again within failover_timeout.
     with framework(real_mesos.url, failover=True, framework={"failover_timeout": 60}) as (_, r):
         fid, _ = r.expect("registered")
-    assert find_framework(real_mesos, fid.value)["active"] is False  # type: ignore[index]
+    # The master marks it inactive once it sees the event stream close, which takes a moment.
+    wait_until(
+        "the master to mark the framework inactive",
+        lambda: find_framework(real_mesos, fid.value)["active"] is False,  # type: ignore[index]
+    )
     with framework(real_mesos.url, framework={"id": fid.to_plain()}) as (driver, rec):
         assert rec.expect("registered")[0] == fid
         driver.stop()  # TEARDOWN

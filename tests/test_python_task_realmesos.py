@@ -64,6 +64,21 @@ def test_result_round_trip(sched: MiniScheduler) -> None:
     assert status.source == "SOURCE_EXECUTOR"
     assert task.outcome(status) == 45
     states = [s.state for s in sched.statuses[task.task_id.value]]
+    # It ended within SATYR_RUNNING_DELAY: its terminal status is its only one.
+    assert states == ["TASK_FINISHED"]
+
+
+def test_running_is_sent_once_a_task_runs_past_the_delay(sched: MiniScheduler) -> None:
+    task = PythonTask(time.sleep, [0.5], name="sleep")
+    assert run(sched, task) is None
+    states = [s.state for s in sched.statuses[task.task_id.value]]
+    assert states == ["TASK_RUNNING", "TASK_FINISHED"]
+
+
+def test_running_delay_zero_sends_running_first(sched: MiniScheduler) -> None:
+    task = PythonTask(sum, [range(4)], name="sum", envs={"SATYR_RUNNING_DELAY": "0"})
+    assert run(sched, task) == 6
+    states = [s.state for s in sched.statuses[task.task_id.value]]
     assert states == ["TASK_RUNNING", "TASK_FINISHED"]
 
 

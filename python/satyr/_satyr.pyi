@@ -357,6 +357,24 @@ class SchedulerCore:
         most that many cpus in all (0: none), more executors (``<id>-1``, ...) starting as
         needed. ``ValueError`` for a bad or duplicate id or not exactly one of
         command/executor, ``ResourceError`` for bad resources."""
+    def add_template(self, task: bytes) -> int:
+        """Keeps a ``mesos.v1.TaskInfo`` for :meth:`submit_call` to copy; returns its number."""
+    def submit_call(
+        self,
+        template: int,
+        task_id: str,
+        name: str,
+        data: bytes,
+        max_attempts: int | None = None,
+        executor_cpus: float | None = None,
+    ) -> str:
+        """Queues a copy of template ``template`` with this id, name and ``data``, as
+        :meth:`submit` queues a TaskInfo; returns the id."""
+    @staticmethod
+    def update_digest(event: bytes) -> tuple[str, str, bytes, bytes | None] | None:
+        """An UPDATE event (``mesos.v1.scheduler.Event`` bytes) without proxies: ``(task id
+        as submitted, state, TaskStatus bytes, pickled result inline or None)``; None for
+        other events."""
     def submit_many(self, tasks: Sequence[bytes], max_attempts: int | None = None) -> list[str]:
         """Queues many TaskInfos; on an error, the tasks before it stay queued."""
     def offers(self, offers: Sequence[bytes], now: float | None = None) -> _Output:

@@ -6,10 +6,13 @@ Start it as an executor command: ``satyr-executor`` (console script) or
 connection to the agent (the v1 executor API, reconnection, SIGTERM, the shutdown guard); Python
 runs the tasks, each in its own thread, in one interpreter whose imports stay warm across tasks.
 
-The default :class:`PythonExecutor` runs :class:`~satyr.messages.PythonTask` payloads: TASK_RUNNING,
-then TASK_FINISHED with the pickled result, or TASK_FAILED with the exception. KILL raises
-:class:`TaskKilled` in the task's thread; a task that does not stop within the kill grace period
-(stuck in C code) takes the executor down with it. Settings (environment of the executor):
+The default :class:`PythonExecutor` runs :class:`~satyr.messages.PythonTask` payloads: TASK_RUNNING
+once a task has run for ``SATYR_RUNNING_DELAY`` seconds (default 0.05; 0 = at once), then
+TASK_FINISHED with the pickled result, or TASK_FAILED with the exception. A task that ends within
+the delay sends only its terminal status: every status costs the agent, the master and the
+scheduler a round of acknowledgements, and for short calls TASK_RUNNING would double them. KILL
+raises :class:`TaskKilled` in the task's thread; a task that does not stop within the kill grace
+period (stuck in C code) takes the executor down with it. Settings (environment of the executor):
 ``SATYR_EXECUTOR_IDLE_TIMEOUT`` (seconds without tasks before it exits, default 60; 0 = never),
 ``SATYR_EXECUTOR_CONCURRENCY`` (most tasks run at once, default no limit: each task holds its
 own Mesos resources), ``SATYR_PAYLOAD_THRESHOLD`` (results larger than this go to the sandbox).
@@ -18,6 +21,7 @@ own Mesos resources), ``SATYR_PAYLOAD_THRESHOLD`` (results larger than this go t
 from __future__ import annotations
 
 import argparse
+import collections
 import faulthandler
 import importlib
 import logging
@@ -50,6 +54,7 @@ from satyr.proxies.messages import (
 log = logging.getLogger("satyr.executor")
 
 CONCURRENCY_ENV = "SATYR_EXECUTOR_CONCURRENCY"
+RUNNING_DELAY_ENV = "SATYR_RUNNING_DELAY"
 #: Kill grace period when the KILL names none (as Mesos's command executor).
 DEFAULT_KILL_GRACE = 3.0
 
@@ -195,6 +200,51 @@ class _Run:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
+class _RunningAnnouncer:
+    """Sends TASK_RUNNING for the runs still going ``delay`` seconds after they started, from
+    one thread for all of them. The run's lock orders it before the terminal status."""
+
+    def __init__(self, driver: ExecutorDriver, delay: float) -> None:
+        self._driver = driver
+        self._delay = delay
+        self._due: collections.deque[tuple[float, _Run]] = collections.deque()
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def add(self, run: _Run) -> None:
+        if self._delay <= 0:
+            self._announce(run)
+            return
+        with self._wake:
+            # Same delay for every run: due times arrive in order, a deque is a queue by time.
+            self._due.append((time.monotonic() + self._delay, run))
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._loop, name="satyr-running", daemon=True
+                )
+                self._thread.start()
+            elif len(self._due) == 1:
+                self._wake.notify()
+
+    def _loop(self) -> None:
+        while True:
+            with self._wake:
+                while not self._due or self._due[0][0] > time.monotonic():
+                    left = self._due[0][0] - time.monotonic() if self._due else None
+                    self._wake.wait(left)
+                _, run = self._due.popleft()
+            self._announce(run)
+
+    def _announce(self, run: _Run) -> None:
+        with run.lock:
+            if run.done:
+                return
+            try:
+                self._driver.update(run.task.status("TASK_RUNNING"))
+            except Exception:
+                log.exception("sending TASK_RUNNING of task %s", run.task.task_id.value)
+
+
 def _env_float(name: str, default: float) -> float:
     text = os.environ.get(name, "").strip()
     if not text:
@@ -219,6 +269,8 @@ class PythonExecutor(Executor):
         self._lock = threading.Lock()
         self._idle_timer: threading.Timer | None = None
         self._broken = False
+        self.running_delay = max(0.0, _env_float(RUNNING_DELAY_ENV, 0.05))
+        self._announcer: _RunningAnnouncer | None = None
         #: Tasks run by this process so far.
         self.tasks_run = 0
 
@@ -368,7 +420,7 @@ class PythonExecutor(Executor):
             if self._slots is not None:
                 self._slots.acquire()
             try:
-                driver.update(run.task.status("TASK_RUNNING"))
+                self._announce(driver, run)
                 status = self._execute(run.task)
             finally:
                 if self._slots is not None:
@@ -382,6 +434,13 @@ class PythonExecutor(Executor):
                 self._finish(driver, run, _failed(run.task, e))
             except TaskKilled:
                 pass
+
+    def _announce(self, driver: ExecutorDriver, run: _Run) -> None:
+        with self._lock:
+            if self._announcer is None:
+                self._announcer = _RunningAnnouncer(driver, self.running_delay)
+            announcer = self._announcer
+        announcer.add(run)
 
     def _execute(self, task: PythonTask) -> TaskStatus:
         try:

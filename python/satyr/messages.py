@@ -724,15 +724,21 @@ class PythonTask(TaskInfo):
     def outcome(self, status: TaskStatus) -> Any:
         """The result a terminal status carries, or raises the task's exception (its own type,
         remote traceback as ``__cause__``) or a :class:`TaskError`."""
-        if isinstance(status, PythonTaskStatus):
-            return status.result()
-        if status.has_finished():
-            raise TaskError(
-                f"task {status.task_id.value} finished without a Python result (not sent by "
-                "satyr-executor)",
-                status,
-            )
-        raise task_error(status)
+        return status_outcome(status)
+
+
+def status_outcome(status: TaskStatus) -> Any:
+    """The result a terminal status of a Python task carries, or raises the task's exception
+    (its own type, remote traceback as ``__cause__``) or a :class:`TaskError`."""
+    if isinstance(status, PythonTaskStatus):
+        return status.result()
+    if status.has_finished():
+        raise TaskError(
+            f"task {status.task_id.value} finished without a Python result (not sent by "
+            "satyr-executor)",
+            status,
+        )
+    raise task_error(status)
 
 
 __all__ = [
@@ -752,5 +758,6 @@ __all__ = [
     "TaskLostError",
     "payload_host",
     "payload_threshold",
+    "status_outcome",
     "task_error",
 ]

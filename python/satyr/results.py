@@ -32,6 +32,21 @@ class AsyncResult:
     :meth:`add_done_callback` (with this result).
     """
 
+    # Slots and a held lock in place of an Event: a pool makes one of these per call, and
+    # every container object a call keeps alive adds to the garbage collector's work.
+    __slots__ = (
+        "__weakref__",
+        "_callback",
+        "_done_callbacks",
+        "_error_callback",
+        "_exception",
+        "_lock",
+        "_ready",
+        "_unresolved",
+        "_value",
+        "task",
+    )
+
     def __init__(
         self,
         task: Any = None,
@@ -41,7 +56,10 @@ class AsyncResult:
         self.task = task
         self._callback = callback
         self._error_callback = error_callback
-        self._done = threading.Event()
+        self._ready = False
+        # Held until the result resolves: a waiter acquires it (and hands it on at once).
+        self._unresolved = threading.Lock()
+        self._unresolved.acquire()
         self._lock = threading.Lock()
         self._value: Any = _PENDING
         self._exception: BaseException | None = None
@@ -49,7 +67,7 @@ class AsyncResult:
 
     def __repr__(self) -> str:
         state = "pending"
-        if self._done.is_set():
+        if self._ready:
             state = "failed" if self._exception is not None else "done"
         return f"<AsyncResult {state} {getattr(self.task, 'name', '')!s}>"
 
@@ -57,23 +75,28 @@ class AsyncResult:
 
     def ready(self) -> bool:
         """True once the result is known."""
-        return self._done.is_set()
+        return self._ready
 
     def successful(self) -> bool:
         """True if the task returned a value; ``ValueError`` if it is not ready yet (as
         ``multiprocessing`` does)."""
-        if not self._done.is_set():
+        if not self._ready:
             raise ValueError(f"{self!r} not ready")
         return self._exception is None
 
     def wait(self, timeout: float | None = None) -> bool:
         """Waits up to ``timeout`` seconds (forever by default); True once ready."""
-        return self._done.wait(timeout)
+        if self._ready:
+            return True
+        if not self._unresolved.acquire(timeout=-1 if timeout is None else max(0.0, timeout)):
+            return False
+        self._unresolved.release()
+        return True
 
     def get(self, timeout: float | None = None) -> Any:
         """The value; raises the task's exception, or :class:`ResultTimeoutError` when not
         ready within ``timeout`` seconds."""
-        if not self._done.wait(timeout):
+        if not self.wait(timeout):
             raise ResultTimeoutError(f"no result within {timeout} s")
         if self._exception is not None:
             raise self._exception
@@ -81,14 +104,14 @@ class AsyncResult:
 
     def exception(self, timeout: float | None = None) -> BaseException | None:
         """The task's exception, or None if it returned a value."""
-        if not self._done.wait(timeout):
+        if not self.wait(timeout):
             raise ResultTimeoutError(f"no result within {timeout} s")
         return self._exception
 
     def add_done_callback(self, fn: Callable[[AsyncResult], object]) -> None:
         """Calls ``fn(self)`` when resolved (at once if it is already)."""
         with self._lock:
-            if not self._done.is_set():
+            if not self._ready:
                 self._done_callbacks.append(fn)
                 return
         fn(self)
@@ -98,11 +121,12 @@ class AsyncResult:
     def _resolve(self, value: Any = None, exception: BaseException | None = None) -> bool:
         """Sets the value or the exception; False (and nothing changes) if already resolved."""
         with self._lock:
-            if self._done.is_set():
+            if self._ready:
                 return False
             self._value = value
             self._exception = exception
-            self._done.set()
+            self._ready = True
+            self._unresolved.release()
             callbacks, self._done_callbacks = self._done_callbacks, []
         # A raising callback is the user's bug: logged, never allowed to stop the scheduler.
         try:

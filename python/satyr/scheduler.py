@@ -4,22 +4,32 @@ stops it again; the ready-made schedulers follow further down in this module."""
 from __future__ import annotations
 
 import getpass
+import itertools
 import logging
 import math
+import pickle
 import re
+import secrets
 import signal
 import threading
 import time
 import types
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from satyr import _satyr, binpack
 from satyr._satyr import InvalidCallError, SatyrError, SchedulerCore
 from satyr.driver import SchedulerDriver, resolve_master
 from satyr.interface import Scheduler
-from satyr.messages import PythonTask, TaskError, TaskKilledError, task_error
+from satyr.messages import (
+    PythonTask,
+    PythonTaskStatus,
+    TaskError,
+    TaskKilledError,
+    status_outcome,
+    task_error,
+)
 from satyr.proxies.messages import (
     AgentID,
     ExecutorID,
@@ -35,7 +45,7 @@ from satyr.proxies.messages import (
 )
 from satyr.results import AsyncResult
 
-__all__ = ["QueueScheduler", "Running", "UnschedulableError"]
+__all__ = ["PoolCall", "QueueScheduler", "Running", "StatusBook", "UnschedulableError"]
 
 log = logging.getLogger("satyr.scheduler")
 
@@ -273,6 +283,54 @@ def _core_method(method: str | Callable[..., Any] | None) -> str | Placer | None
     return method
 
 
+class PoolCall:
+    """A Python call queued as a copy of a task template (:meth:`QueueScheduler.submit_call`):
+    the task is built in the core and its statuses settle the result without message proxies.
+    Stands for the task in ``AsyncResult.task``."""
+
+    __slots__ = ("attempt", "name", "retries", "task_id")
+
+    def __init__(self, task_id: str, name: str, retries: int) -> None:
+        self.task_id = task_id
+        self.name = name
+        self.retries = retries
+        self.attempt = 1
+
+    def __repr__(self) -> str:
+        return f"<PoolCall {self.task_id} {self.name}>"
+
+    def outcome(self, status: TaskStatus) -> Any:
+        """The result a terminal status carries, or raises (as ``PythonTask.outcome``)."""
+        return status_outcome(status)
+
+
+class StatusBook(Mapping[str, TaskStatus]):
+    """The latest status of every task, by task id: a read-only mapping whose statuses are
+    kept as they came (protobuf bytes) and decoded into proxies when looked at."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, TaskStatus | bytes] = {}
+
+    def __getitem__(self, task_id: str) -> TaskStatus:
+        item = self._items[task_id]
+        if isinstance(item, bytes):
+            item = TaskStatus.from_bytes(item)
+            self._items[task_id] = item
+        return item
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._items))
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"StatusBook({dict(self)!r})"
+
+    def _put(self, task_id: str, status: TaskStatus | bytes) -> None:
+        self._items[task_id] = status
+
+
 class QueueScheduler(Scheduler):
     """A work queue on Mesos: :meth:`submit` tasks (``PythonTask``, command ``TaskInfo``s or
     your ``TaskInfo`` subclasses), get :class:`~satyr.results.AsyncResult`\\ s back::
@@ -309,13 +367,16 @@ class QueueScheduler(Scheduler):
         self.tick_interval = tick_interval
         self.driver: SchedulerDriver | None = None
         #: The latest status of every task submitted (by the task id given at submit).
-        self.statuses: dict[str, TaskStatus] = {}
+        self.statuses = StatusBook()
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._results: dict[str, AsyncResult] = {}
         self._wake = threading.Event()
         self._ticker: threading.Thread | None = None
         self._closed = False
+        self._templates: list[tuple[int, float]] = []
+        self._call_ids = itertools.count(1)
+        self._call_prefix = secrets.token_hex(4)
 
     # -- submitting ------------------------------------------------------------------------------
 
@@ -344,11 +405,49 @@ class QueueScheduler(Scheduler):
         self._wake.set()
         return result
 
-    def kill(self, task: TaskInfo | TaskID | str) -> None:
+    def add_template(self, task: PythonTask) -> int:
+        """Keeps ``task`` (its settings; ``task_id``, ``name`` and ``data`` are replaced in
+        every copy) for :meth:`submit_call`; returns its number."""
+        if not isinstance(task, PythonTask):
+            raise TypeError(f"a template is a PythonTask, got {type(task).__name__}")
+        number = self.core.add_template(task.to_bytes())
+        with self._lock:
+            self._templates.append((task.retries, task.executor_cpus))
+        return number
+
+    def submit_call(
+        self, template: int, name: str, data: bytes, result: AsyncResult | None = None
+    ) -> AsyncResult:
+        """Queues a copy of the task ``template`` (:meth:`add_template`) named ``name`` that
+        runs ``data``, a call pickled as ``PythonTask.data`` pickles it (small enough to travel
+        inline); returns its result, as :meth:`submit` does. Cheaper than submitting a
+        PythonTask: no message proxies, on the way in or for its statuses."""
+        retries, executor_cpus = self._templates[template]
+        call = PoolCall(f"{self._call_prefix}-{next(self._call_ids)}", name, retries)
+        result = result if result is not None else AsyncResult(call)
+        result.task = call
+        with self._lock:
+            if self._closed:
+                raise SatyrError("the scheduler was stopped; it takes no more tasks")
+            self.core.submit_call(
+                template,
+                call.task_id,
+                name,
+                data,
+                max_attempts=retries,
+                executor_cpus=executor_cpus,
+            )
+            self._results[call.task_id] = result
+        self._wake.set()
+        return result
+
+    def kill(self, task: TaskInfo | TaskID | PoolCall | str) -> None:
         """Kills a queued or running task; its result raises
         :class:`~satyr.messages.TaskKilledError`."""
         if isinstance(task, TaskInfo):
             task_id = str(task.task_id.value)
+        elif isinstance(task, PoolCall):
+            task_id = task.task_id
         elif isinstance(task, TaskID):
             task_id = str(task.value)
         else:
@@ -393,8 +492,15 @@ class QueueScheduler(Scheduler):
 
     # -- feeding the core ------------------------------------------------------------------------
 
-    def _feed(self, fn: Callable[..., Any], *args: Any, status: TaskStatus | None = None) -> None:
-        """Runs one core input, sends its ops in order, then resolves what ended."""
+    def _feed(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        status: TaskStatus | None = None,
+        raw: tuple[str, bytes, bytes | None] | None = None,
+    ) -> None:
+        """Runs one core input, sends its ops in order, then resolves what ended. ``status``
+        is the status the input carried, or ``raw`` its digest (``core.update_digest``)."""
         done: list[tuple[AsyncResult, Any, BaseException | None]] = []
         with self._lock:
             out = fn(*args)
@@ -403,7 +509,7 @@ class QueueScheduler(Scheduler):
             ops, outcomes = out
             self._send(ops)
             for outcome in outcomes:
-                resolved = self._outcome(outcome, status)
+                resolved = self._outcome(outcome, status, raw)
                 if resolved is not None:
                     done.append(resolved)
             if done:
@@ -429,7 +535,10 @@ class QueueScheduler(Scheduler):
                         log.debug("after a failed ACCEPT: %s", outcome)
 
     def _outcome(
-        self, outcome: tuple[str, str, str | None, bool], status: TaskStatus | None
+        self,
+        outcome: tuple[str, str, str | None, bool],
+        status: TaskStatus | None,
+        raw: tuple[str, bytes, bytes | None] | None = None,
     ) -> tuple[AsyncResult, Any, BaseException | None] | None:
         task_id, kind, detail, _ = outcome
         if not task_id:
@@ -446,19 +555,26 @@ class QueueScheduler(Scheduler):
         task = result.task
         if kind == "retry":
             log.info("task %s: %s", task_id, detail)
-            if isinstance(task, PythonTask):
+            if isinstance(task, PythonTask | PoolCall):
                 task.attempt += 1
             return None
         del self._results[task_id]
+        if raw is not None and raw[0] == task_id:
+            if kind == "finished" and raw[2] is not None:
+                try:  # a result inline: no status proxy needed
+                    return result, pickle.loads(raw[2]), None
+                except Exception as e:
+                    return result, None, e
+            status = TaskStatus.from_bytes(raw[1])
         if status is not None and _base_id(str(status.task_id.value)) != task_id:
             status = None
         if kind == "finished":
-            if isinstance(task, PythonTask):
+            if isinstance(task, PythonTask | PoolCall):
                 return _settle(task, status, result)
             return result, status, None
         if kind == "error":
             return result, None, UnschedulableError(f"task {task_id}: {detail}", status)
-        if isinstance(task, PythonTask) and status is not None:
+        if isinstance(task, PythonTask | PoolCall) and status is not None:
             return _settle(task, status, result)
         if kind == "killed":
             exc: BaseException = TaskKilledError(f"task {task_id} was killed: {detail}", status)
@@ -499,6 +615,28 @@ class QueueScheduler(Scheduler):
             self._feed(self.core.event, data)
             return True
         if name == "UPDATE" and cls.on_update is QueueScheduler.on_update:
+            digest = self.core.update_digest(data)
+            if digest is not None:
+                task_id, state, status_bytes, inline = digest
+                with self._lock:
+                    result = self._results.get(task_id)
+                    lean = result is not None and isinstance(result.task, PoolCall)
+                    if lean:
+                        self.statuses._put(task_id, status_bytes)
+                if lean and (inline is not None or state != "TASK_FINISHED"):
+                    self._feed(self.core.event, data, raw=(task_id, status_bytes, inline))
+                    return True
+                if lean:  # a result out of band: fetched here, not under the lock
+                    status = TaskStatus.from_bytes(status_bytes)
+                    try:
+                        if isinstance(status, PythonTaskStatus):
+                            status.fetch()
+                    except Exception:
+                        log.exception("task %s: fetching its result failed", task_id)
+                    with self._lock:
+                        self.statuses._put(task_id, status)
+                    self._feed(self.core.event, data, status=status)
+                    return True
             status = SchedulerEvent.from_bytes(data).update.status
             self._take_update(status, self.core.event, data)
             return True
@@ -523,7 +661,7 @@ class QueueScheduler(Scheduler):
         with self._lock:
             result = self._results.get(task_id)
             if result is not None:
-                self.statuses[task_id] = status
+                self.statuses._put(task_id, status)
         task = result.task if result is not None else None
         try:
             if isinstance(task, PythonTask):
@@ -578,10 +716,11 @@ def _base_id(task_id: str) -> str:
 
 
 def _settle(
-    task: PythonTask, status: TaskStatus | None, result: AsyncResult
+    task: PythonTask | PoolCall, status: TaskStatus | None, result: AsyncResult
 ) -> tuple[AsyncResult, Any, BaseException | None]:
     if status is None:
-        return result, None, TaskError(f"task {task.task_id.value} ended without a status")
+        task_id = task.task_id if isinstance(task, PoolCall) else task.task_id.value
+        return result, None, TaskError(f"task {task_id} ended without a status")
     try:
         return result, task.outcome(status), None
     except Exception as e:

@@ -31,6 +31,14 @@ struct Encoded {
 
 type PyOutput<'py> = (Bound<'py, PyList>, Bound<'py, PyList>);
 
+/// `update_digest`'s answer: (task id as submitted, state, TaskStatus bytes, inline result).
+type Digest<'py> = (
+    String,
+    &'static str,
+    Bound<'py, PyBytes>,
+    Option<Bound<'py, PyBytes>>,
+);
+
 fn encode(out: Output) -> Encoded {
     Encoded {
         ops: out
@@ -111,6 +119,37 @@ impl Placer for PyPlacer {
 pub struct PySchedulerCore {
     inner: Mutex<SchedulerCore>,
     start: Instant,
+    /// TaskInfos that `submit_call` copies (pool calls with the pool's default settings).
+    templates: Mutex<Vec<m::TaskInfo>>,
+}
+
+/// Label of a Python task's status whose result travelled out of band (`satyr.payload=url`).
+const PAYLOAD_LABEL: &str = "satyr.payload";
+/// Label marking Python tasks and their statuses.
+const PYTHON_LABEL: &str = "python";
+
+/// The id a task was submitted with, from an attempt's id (`<id>.retry<n>`).
+fn submitted_id(task_id: &str) -> &str {
+    match task_id.rsplit_once(".retry") {
+        Some((base, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => base,
+        _ => task_id,
+    }
+}
+
+/// The pickled result a finished Python task's status carries inline, if it does.
+fn inline_result(status: &m::TaskStatus) -> Option<&[u8]> {
+    if status.state != m::TaskState::TaskFinished as i32 {
+        return None;
+    }
+    let labels = status.labels.as_ref().map(|l| &l.labels[..]).unwrap_or(&[]);
+    let python = labels.iter().any(|l| l.key == PYTHON_LABEL);
+    let out_of_band = labels
+        .iter()
+        .any(|l| l.key == PAYLOAD_LABEL && l.value.as_deref() == Some("url"));
+    match status.data.as_deref() {
+        Some(data) if python && !out_of_band && !data.is_empty() => Some(data),
+        _ => None,
+    }
 }
 
 thread_local! {
@@ -252,6 +291,7 @@ impl PySchedulerCore {
         Ok(PySchedulerCore {
             inner: Mutex::new(core),
             start: Instant::now(),
+            templates: Mutex::new(Vec::new()),
         })
     }
 
@@ -278,6 +318,71 @@ impl PySchedulerCore {
         Ok(self.with(py, false, |core| {
             core.submit_with(encoded, max_attempts, executor_cpus)
         })??)
+    }
+
+    /// Keeps a `mesos.v1.TaskInfo` (bytes) for `submit_call` to copy; returns its number.
+    fn add_template(&self, task: &[u8]) -> PyResult<usize> {
+        let info: m::TaskInfo = decode("TaskInfo", task)?;
+        let mut templates = self
+            .templates
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        templates.push(info);
+        Ok(templates.len() - 1)
+    }
+
+    /// Queues a copy of template number `template` with this task id, name and `data` (for a
+    /// Python task: its pickled call), as `submit` would queue the TaskInfo; returns the id.
+    #[pyo3(signature = (template, task_id, name, data, max_attempts = None, executor_cpus = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn submit_call(
+        &self,
+        py: Python<'_>,
+        template: usize,
+        task_id: String,
+        name: String,
+        data: &[u8],
+        max_attempts: Option<u32>,
+        executor_cpus: Option<f64>,
+    ) -> PyResult<String> {
+        let mut info = {
+            let templates = self
+                .templates
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            templates.get(template).cloned().ok_or_else(|| {
+                Error::InvalidArgument(format!("no task template number {template}"))
+            })?
+        };
+        info.task_id = m::TaskId { value: task_id };
+        info.name = name;
+        info.data = Some(data.to_vec());
+        let encoded = info.encode_to_vec();
+        Ok(self.with(py, false, |core| {
+            core.submit_decoded(info, encoded, max_attempts, executor_cpus)
+        })??)
+    }
+
+    /// What an UPDATE event (`mesos.v1.scheduler.Event` bytes) says, without message proxies:
+    /// `(task id as submitted, state, TaskStatus bytes, result)`, `result` being the pickled
+    /// result a finished Python task's status carries inline (None otherwise); None for an
+    /// event that is not an UPDATE.
+    #[staticmethod]
+    fn update_digest<'py>(py: Python<'py>, event: &[u8]) -> PyResult<Option<Digest<'py>>> {
+        let e: Event = decode("scheduler Event", event)?;
+        let Some(status) = e.update.map(|u| u.status) else {
+            return Ok(None);
+        };
+        let state = m::TaskState::try_from(status.state)
+            .map(|s| s.as_str_name())
+            .unwrap_or("TASK_UNKNOWN");
+        let result = inline_result(&status).map(|d| PyBytes::new(py, d));
+        Ok(Some((
+            submitted_id(&status.task_id.value).to_owned(),
+            state,
+            PyBytes::new(py, &status.encode_to_vec()),
+            result,
+        )))
     }
 
     /// Queues many TaskInfos at once; on an error, the tasks before it stay queued.
@@ -577,4 +682,53 @@ impl PySchedulerCore {
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PySchedulerCore>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn label(key: &str, value: &str) -> m::Label {
+        m::Label {
+            key: key.into(),
+            value: Some(value.into()),
+        }
+    }
+
+    fn status(state: m::TaskState, labels: Vec<m::Label>, data: &[u8]) -> m::TaskStatus {
+        m::TaskStatus {
+            state: state as i32,
+            labels: Some(m::Labels { labels }),
+            data: Some(data.to_vec()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn attempts_map_to_the_submitted_id() {
+        assert_eq!(submitted_id("t1"), "t1");
+        assert_eq!(submitted_id("t1.retry2"), "t1");
+        assert_eq!(submitted_id("a.retry.retry12"), "a.retry");
+        assert_eq!(submitted_id("t1.retry"), "t1.retry");
+        assert_eq!(submitted_id("t1.retryx"), "t1.retryx");
+    }
+
+    #[test]
+    fn only_a_finished_python_status_with_its_result_inline_has_one() {
+        let python = || label(PYTHON_LABEL, "");
+        let ok = status(m::TaskState::TaskFinished, vec![python()], b"pickled");
+        assert_eq!(inline_result(&ok), Some(&b"pickled"[..]));
+        let url = status(
+            m::TaskState::TaskFinished,
+            vec![python(), label(PAYLOAD_LABEL, "url")],
+            b"http://agent/files",
+        );
+        assert_eq!(inline_result(&url), None);
+        let failed = status(m::TaskState::TaskFailed, vec![python()], b"pickled");
+        assert_eq!(inline_result(&failed), None);
+        let command = status(m::TaskState::TaskFinished, vec![], b"text");
+        assert_eq!(inline_result(&command), None);
+        let empty = status(m::TaskState::TaskFinished, vec![python()], b"");
+        assert_eq!(inline_result(&empty), None);
+    }
 }

@@ -115,6 +115,20 @@ impl SchedulerCore {
         max_attempts: Option<u32>,
         executor_cpus: Option<f64>,
     ) -> Result<String> {
+        let info = TaskInfo::decode(encoded.as_slice())
+            .map_err(|e| Error::Protocol(format!("cannot decode the TaskInfo: {e}")))?;
+        self.submit_decoded(info, encoded, max_attempts, executor_cpus)
+    }
+
+    /// [`SchedulerCore::submit_with`] for a TaskInfo already decoded, `encoded` being its
+    /// encoding (a task built from a template need not be decoded again).
+    pub fn submit_decoded(
+        &mut self,
+        info: TaskInfo,
+        encoded: Vec<u8>,
+        max_attempts: Option<u32>,
+        executor_cpus: Option<f64>,
+    ) -> Result<String> {
         let executor_slots = match executor_cpus {
             Some(c) if !(c.is_finite() && c >= 0.0) => {
                 return Err(Error::InvalidArgument(format!(
@@ -124,8 +138,6 @@ impl SchedulerCore {
             Some(c) => Some((c * 1000.0).round() as i64),
             None => None,
         };
-        let info = TaskInfo::decode(encoded.as_slice())
-            .map_err(|e| Error::Protocol(format!("cannot decode the TaskInfo: {e}")))?;
         self.submit_checked(info, encoded, max_attempts, executor_slots)
     }
 

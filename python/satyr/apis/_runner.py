@@ -4,16 +4,18 @@ options, a bound on tasks in flight, and chunks of calls run as one task."""
 from __future__ import annotations
 
 import collections
+import functools
 import os
 import secrets
 import threading
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+import cloudpickle
+
 from satyr.apis._worker import serve
 from satyr.apis._workers import Cancelled, Workers
-from satyr.messages import PythonTask
+from satyr.messages import PythonTask, payload_threshold
 from satyr.proxies.messages import Resource
 from satyr.results import AsyncResult
 from satyr.scheduler import QueueScheduler, Running
@@ -131,14 +133,14 @@ class Framework:
             raise TypeError(f"initializer must be callable, got {type(initializer).__name__}")
         # One key per framework: a warm executor shared by two pools runs each one's initializer.
         self._init = (secrets.token_hex(8), initializer, tuple(initargs)) if initializer else None
-        self._template: tuple[bytes, int] | None = None
+        self._template_number: int | None = None
         self.limit = limit
         self.defaults = dict(defaults)
         self.scheduler = QueueScheduler(**dict(scheduler_options or {}))
         self.running = Running(self.scheduler, name=name, master=master, **framework_options)
         self._lock = threading.Lock()
         self._waiting: collections.deque[
-            tuple[PythonTask, AsyncResult, Callable[[], bool] | None]
+            tuple[Callable[[AsyncResult], object], AsyncResult, Callable[[], bool] | None]
         ] = collections.deque()
         self._sent: set[AsyncResult] = set()
         self._outstanding: set[AsyncResult] = set()
@@ -173,6 +175,13 @@ class Framework:
         """Runs ``fn(*args, **kwargs)`` on a worker, or as its own task when there are no
         workers or ``options`` set the task; ``result`` resolves with its outcome."""
         if self.workers is None or options:
+            if not options and self._init is None:
+                data = cloudpickle.dumps((fn, tuple(args), dict(kwargs)))
+                if len(data) <= payload_threshold():
+                    name = getattr(fn, "__name__", None) or "python-task"
+                    template = self._template()
+                    send = functools.partial(self.scheduler.submit_call, template, name, data)
+                    return self._submit(send, result, starting)
             task = self.task(fn, args, kwargs, options)
             result.task = task
             return self.submit(task, result, starting)
@@ -193,8 +202,6 @@ class Framework:
         options: Mapping[str, Any],
     ) -> PythonTask:
         """A PythonTask for ``fn(*args, **kwargs)`` with the pool's defaults and ``options``."""
-        if not options and self._init is None and fn is not serve:
-            return self._from_template(fn, args, kwargs)
         merged = {**self.defaults, **options}
         resources = merged.pop("resources", None)
         if resources is not None:
@@ -204,22 +211,14 @@ class Framework:
             fn = run_initialized
         return PythonTask(fn, tuple(args), dict(kwargs), resources=resources, **merged)
 
-    def _from_template(
-        self, fn: Callable[..., Any], args: Sequence[Any], kwargs: Mapping[str, Any]
-    ) -> PythonTask:
-        """A call with the pool's defaults only: a copy of a PythonTask built once (building
-        one from its settings costs several times more than decoding it)."""
-        if self._template is None:
+    def _template(self) -> int:
+        """The scheduler's template of a call with the pool's defaults only (a copy costs far
+        less than building a PythonTask from its settings)."""
+        if self._template_number is None:
             template = self.task(noop, (), {}, {"name": "python-task"})
             template.clear_field("data")
-            self._template = (template.to_bytes(), template.retries)
-        encoded, retries = self._template
-        task = PythonTask.from_bytes(encoded)
-        task.task_id = str(uuid.uuid4())
-        task.name = getattr(fn, "__name__", None) or "python-task"
-        task.retries = retries
-        task.data = (fn, tuple(args), dict(kwargs))
-        return task
+            self._template_number = self.scheduler.add_template(template)
+        return self._template_number
 
     def submit(
         self,
@@ -229,24 +228,36 @@ class Framework:
     ) -> AsyncResult:
         """Sends ``task`` now, or once a slot frees; ``result`` resolves when it ends. When it
         is about to be sent, ``starting()`` returning False drops it (it was cancelled)."""
+        return self._submit(functools.partial(self.scheduler.submit, task), result, starting)
+
+    def _submit(
+        self,
+        send: Callable[[AsyncResult], object],
+        result: AsyncResult,
+        starting: Callable[[], bool] | None,
+    ) -> AsyncResult:
+        """``send(result)`` now, or once a slot frees (see :meth:`submit`)."""
         result.add_done_callback(self._ended)
         with self._lock:
             self._outstanding.add(result)
             if self.limit is not None and len(self._sent) >= self.limit:
-                self._waiting.append((task, result, starting))
+                self._waiting.append((send, result, starting))
                 return result
             self._sent.add(result)
-        self._start(task, result, starting)
+        self._start(send, result, starting)
         return result
 
     def _start(
-        self, task: PythonTask, result: AsyncResult, starting: Callable[[], bool] | None
+        self,
+        send: Callable[[AsyncResult], object],
+        result: AsyncResult,
+        starting: Callable[[], bool] | None,
     ) -> None:
         if starting is not None and not starting():
-            result._resolve(None, Cancelled(f"task {task.name} was cancelled"))
+            result._resolve(None, Cancelled("the call was cancelled"))
             return
         try:
-            self.scheduler.submit(task, result)
+            send(result)
         except Exception as e:
             result._resolve(None, e)
 
