@@ -375,6 +375,9 @@ class QueueScheduler(Scheduler):
         self._ticker: threading.Thread | None = None
         self._closed = False
         self._templates: list[tuple[int, float]] = []
+        # Ops of the core waiting to be sent, and who sends them (one thread at a time, in order).
+        self._outbox: list[tuple[str, bytes]] = []
+        self._send_lock = threading.Lock()
         self._call_ids = itertools.count(1)
         self._call_prefix = secrets.token_hex(4)
 
@@ -507,15 +510,28 @@ class QueueScheduler(Scheduler):
             if out is None:
                 return
             ops, outcomes = out
-            self._send(ops)
+            self._outbox.extend(ops)
             for outcome in outcomes:
                 resolved = self._outcome(outcome, status, raw)
                 if resolved is not None:
                     done.append(resolved)
             if done:
                 self._changed.notify_all()
+        if ops:
+            self._flush()
         for result, value, exc in done:
             result._resolve(value, exc)
+
+    def _flush(self) -> None:
+        """Sends the ops queued so far, in the order the core made them. Not under the queue's
+        lock: a call to the master takes a round trip, and submitting must not wait for it."""
+        with self._send_lock:
+            while True:
+                with self._lock:
+                    ops, self._outbox = self._outbox, []
+                if not ops:
+                    return
+                self._send(ops)
 
     def _send(self, ops: list[tuple[str, bytes]]) -> None:
         driver = self.driver

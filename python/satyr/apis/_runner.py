@@ -11,8 +11,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-import cloudpickle
-
+from satyr.apis._pickling import dumps_call
 from satyr.apis._worker import serve
 from satyr.apis._workers import Cancelled, Workers
 from satyr.messages import PythonTask, payload_threshold
@@ -176,7 +175,7 @@ class Framework:
         workers or ``options`` set the task; ``result`` resolves with its outcome."""
         if self.workers is None or options:
             if not options and self._init is None:
-                data = cloudpickle.dumps((fn, tuple(args), dict(kwargs)))
+                data = dumps_call(fn, args, kwargs)
                 if len(data) <= payload_threshold():
                     name = getattr(fn, "__name__", None) or "python-task"
                     template = self._template()

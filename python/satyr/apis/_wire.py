@@ -23,6 +23,7 @@ from typing import Any
 import cloudpickle
 
 from satyr._satyr import recv_buffer
+from satyr.apis import _pickling as pickling
 
 #: bytes and bytearray arguments and results at least this big travel out of band.
 BIG = 1 << 16
@@ -59,8 +60,8 @@ def _wrap(value: Any) -> Any:
 def dumps_call(fn: Any, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Pickled:
     """``(fn, args, kwargs)`` pickled with big arguments out of band."""
     buffers: list[Any] = []
-    call = (fn, tuple(_wrap(a) for a in args), {k: _wrap(v) for k, v in kwargs.items()})
-    data = cloudpickle.dumps(call, protocol=5, buffer_callback=buffers.append)
+    wrapped = {k: _wrap(v) for k, v in kwargs.items()}
+    data = pickling.dumps_call(fn, [_wrap(a) for a in args], wrapped, buffers.append)
     return _outer(data), buffers
 
 
