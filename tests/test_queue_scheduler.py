@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +13,14 @@ import cloudpickle
 import pytest
 from conftest import RealMesos
 from satyr import binpack
-from satyr.messages import PythonTask, RemoteTraceback, TaskError, TaskKilledError
+from satyr.apis._pickling import dumps_call
+from satyr.messages import (
+    PythonTask,
+    PythonTaskStatus,
+    RemoteTraceback,
+    TaskError,
+    TaskKilledError,
+)
 from satyr.proxies.messages import (
     CommandInfo,
     Cpus,
@@ -23,7 +31,7 @@ from satyr.proxies.messages import (
     TaskStatus,
 )
 from satyr.results import AsyncResult, ResultTimeoutError
-from satyr.scheduler import QueueScheduler, Running, UnschedulableError, _core_method
+from satyr.scheduler import PoolCall, QueueScheduler, Running, UnschedulableError, _core_method
 
 # The tasks' functions live in this module, which the executor cannot import.
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
@@ -143,6 +151,66 @@ def test_kill_a_running_task_and_wait_and_report(queue: Recording) -> None:
     assert queue.wait(30)
     report = queue.report()
     assert "killed" in report and "finished" in report and "submitted" in report
+
+
+@pytest.fixture(scope="module", params=["real", "local"])
+def plain(request: pytest.FixtureRequest) -> Iterator[QueueScheduler]:
+    """A QueueScheduler whose callbacks are not overridden (statuses reach the core as bytes),
+    on real Mesos and on the local cluster."""
+    cluster = request.getfixturevalue(f"{request.param}_mesos")
+    scheduler = QueueScheduler(refuse_seconds=1.0)
+    with Running(scheduler, name="queue-calls-test", master=cluster.address):
+        yield scheduler
+
+
+def wait_for_state(queue: QueueScheduler, result: AsyncResult, state: str) -> bool:
+    """Whether the task of ``result`` reached ``state`` before it ended (60 s at most)."""
+    deadline = time.monotonic() + 60
+    task_id = result.task.task_id
+    task_id = task_id if isinstance(task_id, str) else task_id.value
+    while time.monotonic() < deadline:
+        status = queue.statuses.get(task_id)
+        if status is not None and status.state == state:
+            return True
+        if result.wait(0.05):
+            return False
+    return False
+
+
+def test_calls_copied_from_a_template_return_results_and_raise(plain: QueueScheduler) -> None:
+    template = plain.add_template(py(divide, 0, 1))
+    results = [
+        plain.submit_call(template, "divide", dumps_call(divide, (i, 2), {})) for i in range(6)
+    ]
+    assert [r.get(timeout=60) for r in results] == [i / 2 for i in range(6)]
+    call = results[0].task
+    assert isinstance(call, PoolCall) and call.name == "divide" and call.attempt == 1
+    status = plain.statuses[call.task_id]  # kept as bytes, decoded on access
+    assert isinstance(status, PythonTaskStatus) and status.state == "TASK_FINISHED"
+    assert status.result() == 0.0
+    failing = plain.submit_call(template, "divide", dumps_call(divide, (1, 0), {}))
+    with pytest.raises(ZeroDivisionError) as info:
+        failing.get(timeout=60)
+    assert isinstance(info.value.__cause__, RemoteTraceback)
+    assert plain.statuses[failing.task.task_id].state == "TASK_FAILED"
+    assert plain.wait(30)
+
+
+def test_a_call_copied_from_a_template_can_be_killed(plain: QueueScheduler) -> None:
+    template = plain.add_template(py(divide, 0, 1))
+    started = plain.submit_call(template, "sleep", dumps_call(time.sleep, (60,), {}))
+    # satyr-executor says TASK_RUNNING once the call has run for SATYR_RUNNING_DELAY
+    assert wait_for_state(plain, started, "TASK_RUNNING")
+    plain.kill(started.task)
+    with pytest.raises(TaskKilledError):
+        started.get(timeout=60)
+
+
+def test_templates_are_python_tasks_and_numbers_are_checked(plain: QueueScheduler) -> None:
+    with pytest.raises(TypeError, match="PythonTask"):
+        plain.add_template(TaskInfo(name="t", command=CommandInfo(value="true")))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="no task template number 99"):
+        plain.submit_call(99, "f", dumps_call(divide, (1, 1), {}))
 
 
 def test_get_times_out_with_both_timeout_errors() -> None:

@@ -425,6 +425,8 @@ class QueueScheduler(Scheduler):
         runs ``data``, a call pickled as ``PythonTask.data`` pickles it (small enough to travel
         inline); returns its result, as :meth:`submit` does. Cheaper than submitting a
         PythonTask: no message proxies, on the way in or for its statuses."""
+        if not 0 <= template < len(self._templates):
+            raise ValueError(f"no task template number {template}: add_template gives them")
         retries, executor_cpus = self._templates[template]
         call = PoolCall(f"{self._call_prefix}-{next(self._call_ids)}", name, retries)
         result = result if result is not None else AsyncResult(call)
