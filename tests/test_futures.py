@@ -55,6 +55,18 @@ def test_submit_both_forms_and_stdlib_helpers(executor: MesosPoolExecutor) -> No
     assert len(waited.done) == 2 and not waited.not_done
 
 
+def make_bytes(n: int) -> bytes:
+    return bytes(range(256)) * (n // 256)
+
+
+def test_arguments_and_results_over_the_inline_limit(executor: MesosPoolExecutor) -> None:
+    # Over SATYR_PAYLOAD_THRESHOLD (1 MiB): per-call tasks serve the arguments over HTTP and
+    # fetch the result from the executor's sandbox; workers send both on their connection.
+    big = make_bytes(3 << 20)
+    assert executor.submit(len, big).result(timeout=120) == len(big)
+    assert executor.submit(make_bytes, 3 << 20).result(timeout=120) == big
+
+
 def test_exceptions_arrive_through_the_future(executor: MesosPoolExecutor) -> None:
     future = executor.submit(fail, "nope")
     assert isinstance(future.exception(timeout=60), KeyError)
