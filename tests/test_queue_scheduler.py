@@ -1,5 +1,6 @@
-"""QueueScheduler on the real Mesos cluster: results and exceptions of Python tasks, command
-tasks, custom tasks, kills, tasks too big for every agent, subclass hooks, placement methods."""
+"""QueueScheduler on real Mesos and on the local cluster: results and exceptions of Python
+tasks, command tasks, custom tasks, kills, tasks too big for every agent, subclass hooks,
+placement methods, calls copied from a template."""
 
 from __future__ import annotations
 
@@ -56,10 +57,11 @@ class Recording(QueueScheduler):
         super().on_update(driver, status)
 
 
-@pytest.fixture(scope="module")
-def queue(real_mesos: RealMesos) -> Iterator[Recording]:
+@pytest.fixture(scope="module", params=["real", "local"])
+def queue(request: pytest.FixtureRequest) -> Iterator[Recording]:
+    cluster = request.getfixturevalue(f"{request.param}_mesos")
     scheduler = Recording(too_big_after=1.0, refuse_seconds=1.0)
-    with Running(scheduler, name="queue-test", master=real_mesos.address):
+    with Running(scheduler, name="queue-test", master=cluster.address):
         yield scheduler
 
 
@@ -239,7 +241,13 @@ def test_placement_methods() -> None:
         QueueScheduler(method="no-such-method")
 
 
-def test_a_python_placer_places_on_real_mesos(real_mesos: RealMesos) -> None:
+@pytest.fixture(params=["real", "local"])
+def cluster(request: pytest.FixtureRequest) -> RealMesos:
+    found: RealMesos = request.getfixturevalue(f"{request.param}_mesos")
+    return found
+
+
+def test_a_python_placer_places_on_both_clusters(cluster: RealMesos) -> None:
     calls: list[int] = []
 
     def first_bin(items: list[list[float]], bins: list[list[float]]) -> list[int | None]:
@@ -247,7 +255,7 @@ def test_a_python_placer_places_on_real_mesos(real_mesos: RealMesos) -> None:
         return [0 for _ in items]
 
     scheduler = QueueScheduler(method=first_bin)
-    with Running(scheduler, name="queue-placer-test", master=real_mesos.address):
+    with Running(scheduler, name="queue-placer-test", master=cluster.address):
         results = [scheduler.submit(py(divide, i, 1)) for i in range(3)]
         assert [r.get(timeout=60) for r in results] == [0, 1, 2]
     assert calls
