@@ -519,7 +519,7 @@ class QueueScheduler(Scheduler):
                     done.append(resolved)
             if done:
                 self._changed.notify_all()
-        if ops:
+        if self._outbox:  # also ops an earlier input left when it raised
             self._flush()
         for result, value, exc in done:
             result._resolve(value, exc)
