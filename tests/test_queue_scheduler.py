@@ -208,6 +208,21 @@ def test_a_call_copied_from_a_template_can_be_killed(plain: QueueScheduler) -> N
         started.get(timeout=60)
 
 
+def make_bytes(n: int) -> bytes:
+    return bytes(range(256)) * (n // 256)
+
+
+def test_template_calls_through_a_subclass_with_hooks(queue: Recording) -> None:
+    # The subclass sees every status as a proxy; a result too big to travel inline is fetched
+    # from the executor's sandbox.
+    template = queue.add_template(py(divide, 0, 1))
+    small = queue.submit_call(template, "divide", dumps_call(divide, (3, 2), {}))
+    big = queue.submit_call(template, "make_bytes", dumps_call(make_bytes, (3 << 20,), {}))
+    assert small.get(timeout=60) == 1.5
+    assert big.get(timeout=120) == make_bytes(3 << 20)
+    assert (small.task.task_id, "TASK_FINISHED") in queue.seen
+
+
 def test_templates_are_python_tasks_and_numbers_are_checked(plain: QueueScheduler) -> None:
     with pytest.raises(TypeError, match="PythonTask"):
         plain.add_template(TaskInfo(name="t", command=CommandInfo(value="true")))  # type: ignore[arg-type]

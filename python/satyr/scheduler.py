@@ -684,6 +684,9 @@ class QueueScheduler(Scheduler):
         try:
             if isinstance(task, PythonTask):
                 task.update(status)  # also fetches a result that travelled out of band
+            elif isinstance(task, PoolCall):
+                if isinstance(status, PythonTaskStatus):
+                    status.fetch()  # here, not under the lock
             elif task is not None and callable(getattr(type(task), "on_update", None)):
                 task.on_update(status)
         except Exception:
