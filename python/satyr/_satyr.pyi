@@ -215,9 +215,12 @@ class DriverEvent:
 class EventReceiver:
     """The driver's events, in order, for one reader."""
 
-    def recv_batch(self, max: int, timeout: float | None = None) -> list[DriverEvent] | None:
-        """Up to ``max`` events after waiting up to ``timeout`` s (GIL released) for the first;
-        ``[]`` on timeout, ``None`` once the driver stopped and all events were taken."""
+    def recv_batch(
+        self, max: int, timeout: float | None = None, linger: float = 0.0
+    ) -> list[DriverEvent] | None:
+        """Up to ``max`` events after waiting up to ``timeout`` s (GIL released) for the first
+        and ``linger`` s more for others of its burst; ``[]`` on timeout, ``None`` once the
+        driver stopped and all events were taken."""
     def __len__(self) -> int: ...
 
 def driver_start(settings: DriverSettings) -> tuple[DriverHandle, EventReceiver]:

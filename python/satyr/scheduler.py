@@ -51,6 +51,12 @@ log = logging.getLogger("satyr.scheduler")
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
+#: With this many tasks unfinished their statuses come in bursts, and the dispatcher waits
+#: ``_BURST_LINGER`` s after an event for the rest of its burst (``SchedulerDriver.event_linger``):
+#: one wake-up and one warm pass for several events, for a few ms of latency on a Mesos task.
+_BURST_TASKS = 16
+_BURST_LINGER = 0.005
+
 
 # ================================================================================================
 # Running
@@ -628,6 +634,9 @@ class QueueScheduler(Scheduler):
     def _raw_event(self, driver: SchedulerDriver, name: str, data: bytes) -> bool:
         """Takes an OFFERS or UPDATE event to the core encoded as it came, when no subclass
         overrides the callback: no proxy for every offer, no re-encoding of every status."""
+        linger = _BURST_LINGER if len(self._results) >= _BURST_TASKS else 0.0
+        if driver.event_linger != linger:
+            driver.event_linger = linger
         cls = type(self)
         if name == "OFFERS" and cls.on_offers is QueueScheduler.on_offers:
             self._feed(self.core.event, data)

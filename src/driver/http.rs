@@ -23,6 +23,7 @@ use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
 
 use super::error::DriverError;
 use super::master_url::{Endpoint, Scheme};
+use super::pipeline::Stream;
 
 /// The stream id header of the scheduler API.
 pub const STREAM_ID: &str = "Mesos-Stream-Id";
@@ -113,6 +114,17 @@ impl Connector {
 
     /// Opens a TCP (and TLS) connection and performs the HTTP/1.1 handshake.
     pub async fn connect(&self, ep: &Endpoint) -> Result<Connection, DriverError> {
+        let stream = self.open(ep).await?;
+        handshake(TokioIo::new(stream))
+            .await
+            .map_err(|reason| DriverError::Connect {
+                endpoint: ep.authority(),
+                reason,
+            })
+    }
+
+    /// Opens a TCP connection, and TLS over it for https.
+    pub async fn open(&self, ep: &Endpoint) -> Result<Box<dyn Stream>, DriverError> {
         let fail = |reason: String| DriverError::Connect {
             endpoint: ep.authority(),
             reason,
@@ -122,7 +134,7 @@ impl Connector {
             .map_err(|_| fail(format!("timed out after {:?}", self.connect_timeout)))?
             .map_err(fail)?;
         match ep.scheme {
-            Scheme::Http => handshake(TokioIo::new(tcp)).await.map_err(fail),
+            Scheme::Http => Ok(Box::new(tcp)),
             Scheme::Https => {
                 let name = ServerName::try_from(ep.host.clone())
                     .map_err(|e| DriverError::Tls(format!("bad server name {:?}: {e}", ep.host)))?;
@@ -131,9 +143,32 @@ impl Connector {
                     .await
                     .map_err(|_| fail("TLS handshake timed out".into()))?
                     .map_err(|e| fail(format!("TLS handshake failed: {e}")))?;
-                handshake(TokioIo::new(stream)).await.map_err(fail)
+                Ok(Box::new(stream))
             }
         }
+    }
+
+    /// Appends a call's whole HTTP/1.1 request, as [`request`](Self::request) builds it, to
+    /// `out` (for the pipelined calls connection).
+    pub fn write_request(&self, ep: &Endpoint, body: &[u8], stream_id: &str, out: &mut Vec<u8>) {
+        let media = self.encoding.media_type();
+        out.extend_from_slice(b"POST ");
+        out.extend_from_slice(ep.prefix.as_bytes());
+        out.extend_from_slice(b"/api/v1/scheduler HTTP/1.1\r\nHost: ");
+        out.extend_from_slice(ep.authority().as_bytes());
+        for (name, value) in [
+            ("Content-Type", media.as_bytes()),
+            ("Accept", media.as_bytes()),
+            (STREAM_ID, stream_id.as_bytes()),
+        ] {
+            header(out, name, value);
+        }
+        if let Some(auth) = &self.authorization {
+            header(out, "Authorization", auth.as_bytes());
+        }
+        header(out, "Content-Length", body.len().to_string().as_bytes());
+        out.extend_from_slice(b"\r\n\r\n");
+        out.extend_from_slice(body);
     }
 
     /// A POST to the scheduler endpoint of `ep` with the headers every call needs.
@@ -159,6 +194,13 @@ impl Connector {
         req.body(Full::new(body))
             .map_err(|e| DriverError::InvalidCall(format!("cannot build the request: {e}")))
     }
+}
+
+fn header(out: &mut Vec<u8>, name: &str, value: &[u8]) {
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(value);
 }
 
 /// `Basic base64(principal:secret)`.

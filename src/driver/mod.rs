@@ -47,6 +47,7 @@ pub mod events;
 pub mod handle;
 pub mod http;
 pub mod master_url;
+mod pipeline;
 mod reader;
 pub mod recordio;
 mod slim;

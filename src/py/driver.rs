@@ -155,21 +155,26 @@ pub struct PyEventReceiver {
 #[pymethods]
 impl PyEventReceiver {
     /// Waits (GIL released) up to `timeout` seconds (`None`: for ever) for at least one event,
-    /// then takes up to `max` without waiting. `[]` on timeout; `None` once the driver has
-    /// stopped and every event was taken.
-    #[pyo3(signature = (max, timeout=None))]
+    /// then, after waiting `linger` seconds more for others of the same burst, takes up to
+    /// `max`. `[]` on timeout; `None` once the driver has stopped and every event was taken.
+    #[pyo3(signature = (max, timeout=None, linger=0.0))]
     fn recv_batch(
         &self,
         py: Python<'_>,
         max: usize,
         timeout: Option<f64>,
+        linger: f64,
     ) -> PyResult<Option<Vec<PyDriverEvent>>> {
         // Waits are cut into slices so a blocked dispatcher thread never outlives interpreter
         // shutdown by long; `None` means wait on.
         let timeout = timeout.map(|t| seconds("timeout", t)).transpose()?;
+        let linger = seconds("linger", linger)?;
         let slice = Duration::from_secs(3600);
         let got = py.detach(|| loop {
-            match self.inner.recv_batch(max, timeout.unwrap_or(slice)) {
+            match self
+                .inner
+                .recv_batch_lingering(max, timeout.unwrap_or(slice), linger)
+            {
                 Err(RecvError::Timeout) if timeout.is_none() => continue,
                 other => break other,
             }
