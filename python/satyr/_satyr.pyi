@@ -378,6 +378,11 @@ class SchedulerCore:
         """An UPDATE event (``mesos.v1.scheduler.Event`` bytes) without proxies: ``(task id
         as submitted, state, TaskStatus bytes, pickled result inline or None)``; None for
         other events."""
+    @staticmethod
+    def update_digests(
+        events: Sequence[bytes],
+    ) -> list[tuple[str, str, bytes, bytes | None] | None]:
+        """``update_digest`` of each event, in one call."""
     def submit_many(self, tasks: Sequence[bytes], max_attempts: int | None = None) -> list[str]:
         """Queues many TaskInfos; on an error, the tasks before it stay queued."""
     def offers(self, offers: Sequence[bytes], now: float | None = None) -> _Output:
@@ -389,6 +394,8 @@ class SchedulerCore:
     def event(self, event: bytes, now: float | None = None) -> _Output:
         """A whole ``mesos.v1.scheduler.Event``: SUBSCRIBED, OFFERS, RESCIND, UPDATE and FAILURE
         are handled, others produce nothing."""
+    def events(self, events: Sequence[bytes], now: float | None = None) -> _Output:
+        """Several events, in order, as one input (one output for a burst of updates)."""
     def tick(self, now: float | None = None) -> _Output:
         """Time passes; also places work submitted since the last input into held offers and
         sends REVIVE/SUPPRESS. Call after submitting and about every second."""

@@ -511,11 +511,32 @@ class SchedulerDriver:
             batch = events.recv_batch(_BATCH, None, self._event_linger)
             if batch is None:
                 return
-            for event in batch:
+            # A scheduler with `_raw_updates` (QueueScheduler) may take a run of UPDATEs at once.
+            updates = getattr(self.scheduler, "_raw_updates", None)
+            i, n = 0, len(batch)
+            while i < n:
+                event = batch[i]
+                if updates is not None and event.name == "UPDATE":
+                    end = i + 1
+                    while end < n and batch[end].name == "UPDATE":
+                        end += 1
+                    if end - i > 1 and self._take_updates(updates, batch[i:end]):
+                        i = end
+                        continue
                 try:
                     self._dispatch(event)
                 except Exception:
                     log.exception("scheduler callback for %s raised", event.name)
+                i += 1
+
+    def _take_updates(
+        self, updates: Callable[..., bool], run: list[_satyr.DriverEvent]
+    ) -> bool:
+        try:
+            return bool(updates(self, [e.data for e in run]))
+        except Exception:
+            log.exception("scheduler callback for %d UPDATE events raised", len(run))
+            return True
 
     def _dispatch(self, event: _satyr.DriverEvent) -> None:
         name = event.name

@@ -509,9 +509,11 @@ class QueueScheduler(Scheduler):
         *args: Any,
         status: TaskStatus | None = None,
         raw: tuple[str, bytes, bytes | None] | None = None,
+        raws: Mapping[str, tuple[str, bytes, bytes | None]] | None = None,
     ) -> None:
         """Runs one core input, sends its ops in order, then resolves what ended. ``status``
-        is the status the input carried, or ``raw`` its digest (``core.update_digest``)."""
+        is the status the input carried, or ``raw`` its digest (``core.update_digest``);
+        ``raws`` maps task ids to the digests of statuses an input of several carried."""
         done: list[tuple[AsyncResult, Any, BaseException | None]] = []
         with self._lock:
             out = fn(*args)
@@ -520,6 +522,8 @@ class QueueScheduler(Scheduler):
             ops, outcomes = out
             self._outbox.extend(ops)
             for outcome in outcomes:
+                if raws is not None:
+                    raw = raws.get(outcome[0])
                 resolved = self._outcome(outcome, status, raw)
                 if resolved is not None:
                     done.append(resolved)
@@ -631,12 +635,41 @@ class QueueScheduler(Scheduler):
         with self._lock:
             self.core.disconnected()
 
-    def _raw_event(self, driver: SchedulerDriver, name: str, data: bytes) -> bool:
-        """Takes an OFFERS or UPDATE event to the core encoded as it came, when no subclass
-        overrides the callback: no proxy for every offer, no re-encoding of every status."""
+    def _pace(self, driver: SchedulerDriver) -> None:
         linger = _BURST_LINGER if len(self._results) >= _BURST_TASKS else 0.0
         if driver.event_linger != linger:
             driver.event_linger = linger
+
+    def _raw_updates(self, driver: SchedulerDriver, events: list[bytes]) -> bool:
+        """Takes a burst of UPDATE events as one core input when every one settles a template
+        call from its bytes (``_raw_event``'s lean case); False, having done nothing, when one
+        needs more (a proxy, a result fetched from a sandbox) or a subclass overrides
+        ``on_update``: the driver then hands them over one by one."""
+        if type(self).on_update is not QueueScheduler.on_update:
+            return False
+        self._pace(driver)
+        digests = self.core.update_digests(events)
+        raws: dict[str, tuple[str, bytes, bytes | None]] = {}
+        with self._lock:
+            for digest in digests:
+                if digest is None:
+                    return False
+                task_id, state, status_bytes, inline = digest
+                result = self._results.get(task_id)
+                if result is None or not isinstance(result.task, PoolCall):
+                    return False
+                if inline is None and state == "TASK_FINISHED":
+                    return False
+                raws[task_id] = (task_id, status_bytes, inline)
+            for task_id, digest in raws.items():
+                self.statuses._put(task_id, digest[1])
+        self._feed(self.core.events, events, raws=raws)
+        return True
+
+    def _raw_event(self, driver: SchedulerDriver, name: str, data: bytes) -> bool:
+        """Takes an OFFERS or UPDATE event to the core encoded as it came, when no subclass
+        overrides the callback: no proxy for every offer, no re-encoding of every status."""
+        self._pace(driver)
         cls = type(self)
         if name == "OFFERS" and cls.on_offers is QueueScheduler.on_offers:
             self._feed(self.core.event, data)

@@ -208,6 +208,31 @@ impl PySchedulerCore {
     }
 }
 
+/// One decoded event into the core: SUBSCRIBED, OFFERS, RESCIND, UPDATE and FAILURE count.
+fn take_event(core: &mut SchedulerCore, e: Event, now: u64) -> Output {
+    match e.r#type.and_then(|t| event::Type::try_from(t).ok()) {
+        Some(event::Type::Subscribed) => core.subscribed(now),
+        Some(event::Type::Offers) => core.offers(e.offers.map(|o| o.offers).unwrap_or_default(), now),
+        Some(event::Type::Rescind) => match e.rescind {
+            Some(r) => core.rescind(&r.offer_id.value, now),
+            None => Output::default(),
+        },
+        Some(event::Type::Update) => match e.update {
+            Some(u) => core.update(&u.status, now),
+            None => Output::default(),
+        },
+        Some(event::Type::Failure) => {
+            if let Some(f) = e.failure {
+                if let (Some(a), Some(x)) = (f.agent_id, f.executor_id) {
+                    core.executor_lost(&a.value, &x.value);
+                }
+            }
+            Output::default()
+        }
+        _ => Output::default(),
+    }
+}
+
 fn heuristic(method: &str) -> Result<Heuristic> {
     if method == "best" {
         return Ok(Heuristic::Best(crate::binpack::portfolio::DEFAULT.to_vec()));
@@ -385,6 +410,18 @@ impl PySchedulerCore {
         )))
     }
 
+    /// `update_digest` of each event, in one call.
+    #[staticmethod]
+    fn update_digests<'py>(
+        py: Python<'py>,
+        events: Vec<Vec<u8>>,
+    ) -> PyResult<Vec<Option<Digest<'py>>>> {
+        events
+            .iter()
+            .map(|e| Self::update_digest(py, e))
+            .collect()
+    }
+
     /// Queues many TaskInfos at once; on an error, the tasks before it stay queued.
     #[pyo3(signature = (tasks, max_attempts = None))]
     fn submit_many(
@@ -467,30 +504,35 @@ impl PySchedulerCore {
     ) -> PyResult<PyOutput<'py>> {
         let now = self.now(now)?;
         let e: Event = decode("scheduler Event", event)?;
-        let kind = e.r#type.and_then(|t| event::Type::try_from(t).ok());
-        let heavy = kind == Some(event::Type::Offers);
-        self.run(py, heavy, move |core| match kind {
-            Some(event::Type::Subscribed) => core.subscribed(now),
-            Some(event::Type::Offers) => {
-                core.offers(e.offers.map(|o| o.offers).unwrap_or_default(), now)
+        let heavy = e.r#type == Some(event::Type::Offers as i32);
+        self.run(py, heavy, move |core| take_event(core, e, now))
+    }
+
+    /// Several `mesos.v1.scheduler.Event`s (bytes each), in order, as one input: one lock and
+    /// one output for a burst of status updates.
+    #[pyo3(signature = (events, now = None))]
+    fn events<'py>(
+        &self,
+        py: Python<'py>,
+        events: Vec<Vec<u8>>,
+        now: Option<f64>,
+    ) -> PyResult<PyOutput<'py>> {
+        let now = self.now(now)?;
+        let events = events
+            .iter()
+            .map(|b| decode::<Event>("scheduler Event", b))
+            .collect::<Result<Vec<_>>>()?;
+        let heavy = events
+            .iter()
+            .any(|e| e.r#type == Some(event::Type::Offers as i32));
+        self.run(py, heavy, move |core| {
+            let mut all = Output::default();
+            for e in events {
+                let out = take_event(core, e, now);
+                all.ops.extend(out.ops);
+                all.outcomes.extend(out.outcomes);
             }
-            Some(event::Type::Rescind) => match e.rescind {
-                Some(r) => core.rescind(&r.offer_id.value, now),
-                None => Output::default(),
-            },
-            Some(event::Type::Update) => match e.update {
-                Some(u) => core.update(&u.status, now),
-                None => Output::default(),
-            },
-            Some(event::Type::Failure) => {
-                if let Some(f) = e.failure {
-                    if let (Some(a), Some(x)) = (f.agent_id, f.executor_id) {
-                        core.executor_lost(&a.value, &x.value);
-                    }
-                }
-                Output::default()
-            }
-            _ => Output::default(),
+            all
         })
     }
 
