@@ -12,8 +12,8 @@ from typing import Any
 
 import cloudpickle
 import pytest
-from conftest import RealMesos
-from satyr import binpack
+from conftest import RealMesos, wait_until
+from satyr import InvalidCallError, binpack
 from satyr.apis._pickling import dumps_call
 from satyr.messages import (
     PythonTask,
@@ -221,6 +221,33 @@ def test_template_calls_through_a_subclass_with_hooks(queue: Recording) -> None:
     assert small.get(timeout=60) == 1.5
     assert big.get(timeout=120) == make_bytes(3 << 20)
     assert (small.task.task_id, "TASK_FINISHED") in queue.seen
+
+
+def test_a_burst_of_calls_paces_the_event_stream_until_it_is_over(plain: QueueScheduler) -> None:
+    driver = plain.driver
+    assert driver is not None and driver.event_pace == 0
+    paces: set[float] = set()
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(0.001):
+            paces.add(driver.event_pace)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        template = plain.add_template(py(divide, 0, 1))
+        calls = [dumps_call(divide, (i, 1), {}) for i in range(40)]
+        results = [plain.submit_call(template, "divide", data) for data in calls]
+        assert [r.get(timeout=120) for r in results] == [float(i) for i in range(40)]
+    finally:
+        stop.set()
+        sampler.join()
+    # Paced while many were unfinished: their statuses were read in bursts.
+    assert max(paces) > 0
+    wait_until("the event stream to be read as it comes again", lambda: driver.event_pace == 0)
+    with pytest.raises(InvalidCallError, match="event_pace"):
+        driver.event_pace = 2.0
 
 
 def test_templates_are_python_tasks_and_numbers_are_checked(plain: QueueScheduler) -> None:

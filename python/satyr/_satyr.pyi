@@ -179,6 +179,8 @@ class DriverHandle:
         """Sends a ``mesos.v1.scheduler.Call`` (protobuf bytes) and waits for the 202."""
     def acknowledge(self, status: bytes) -> None:
         """Acknowledges a ``mesos.v1.TaskStatus`` (protobuf bytes); a no-op in implicit mode."""
+    def set_pace(self, pace: float) -> None:
+        """Waits ``pace`` seconds (0 to 1) after each read of the event stream before the next."""
     def stop(self, failover: bool) -> None:
         """Stops the driver (TEARDOWN first unless ``failover``)."""
     def join(self, timeout: float | None = None) -> tuple[bool, SatyrError | None]:
@@ -215,12 +217,9 @@ class DriverEvent:
 class EventReceiver:
     """The driver's events, in order, for one reader."""
 
-    def recv_batch(
-        self, max: int, timeout: float | None = None, linger: float = 0.0
-    ) -> list[DriverEvent] | None:
-        """Up to ``max`` events after waiting up to ``timeout`` s (GIL released) for the first
-        and ``linger`` s more for others of its burst; ``[]`` on timeout, ``None`` once the
-        driver stopped and all events were taken."""
+    def recv_batch(self, max: int, timeout: float | None = None) -> list[DriverEvent] | None:
+        """Up to ``max`` events after waiting up to ``timeout`` s (GIL released) for the first;
+        ``[]`` on timeout, ``None`` once the driver stopped and all events were taken."""
     def __len__(self) -> int: ...
 
 def driver_start(settings: DriverSettings) -> tuple[DriverHandle, EventReceiver]:

@@ -185,7 +185,7 @@ class SchedulerDriver:
         self._stop_lock = threading.Lock()
         # Agent of every offer held, for launch(offer_id, tasks) on tasks without an agent_id.
         self._offer_agents: dict[str, AgentID] = {}
-        self._event_linger = 0.0
+        self._event_pace = 0.0
 
     # -- life cycle ------------------------------------------------------------------------------
 
@@ -194,6 +194,7 @@ class SchedulerDriver:
         if self._handle is not None:
             raise SatyrError("the driver was started already")
         handle, events = _satyr.driver_start(self._settings)
+        handle.set_pace(self._event_pace)
         self._handle = handle
         self._thread = threading.Thread(
             target=self._dispatch_loop, args=(events,), name="satyr-scheduler", daemon=True
@@ -266,20 +267,23 @@ class SchedulerDriver:
         return self._handle.master if self._handle is not None else None
 
     @property
-    def event_linger(self) -> float:
-        """Seconds the dispatcher thread waits, once an event came, for others of its burst
-        before it runs their callbacks (default 0: at once). A burst of status updates then
-        costs one wake-up of the thread, not one each, for a few milliseconds of latency: a
-        scheduler with many short tasks running sets it (QueueScheduler does)."""
-        return self._event_linger
+    def event_pace(self) -> float:
+        """Seconds the driver waits after each read of the event stream before the next
+        (default 0: every event is read as it comes). Paced, the events of a burst (status
+        updates of many short tasks) are read, handed to the callbacks and acknowledged
+        together, one wake-up of each thread instead of one per event, for that much latency.
+        A scheduler with many short tasks running sets it (QueueScheduler does)."""
+        return self._event_pace
 
-    @event_linger.setter
-    def event_linger(self, seconds: float) -> None:
+    @event_pace.setter
+    def event_pace(self, seconds: float) -> None:
         if not 0.0 <= seconds <= 1.0:
             raise _satyr.InvalidCallError(
-                f"event_linger must be between 0 and 1 second, got {seconds!r}"
+                f"event_pace must be between 0 and 1 second, got {seconds!r}"
             )
-        self._event_linger = float(seconds)
+        if self._handle is not None:
+            self._handle.set_pace(seconds)
+        self._event_pace = float(seconds)
 
     def __repr__(self) -> str:
         return f"<SchedulerDriver {self.framework.name!r} {self.state} master={self.master}>"
@@ -508,7 +512,7 @@ class SchedulerDriver:
 
     def _dispatch_loop(self, events: _satyr.EventReceiver) -> None:
         while True:
-            batch = events.recv_batch(_BATCH, None, self._event_linger)
+            batch = events.recv_batch(_BATCH, None)
             if batch is None:
                 return
             # A scheduler with `_raw_updates` (QueueScheduler) may take a run of UPDATEs at once.
@@ -529,9 +533,7 @@ class SchedulerDriver:
                     log.exception("scheduler callback for %s raised", event.name)
                 i += 1
 
-    def _take_updates(
-        self, updates: Callable[..., bool], run: list[_satyr.DriverEvent]
-    ) -> bool:
+    def _take_updates(self, updates: Callable[..., bool], run: list[_satyr.DriverEvent]) -> bool:
         try:
             return bool(updates(self, [e.data for e in run]))
         except Exception:

@@ -51,11 +51,11 @@ log = logging.getLogger("satyr.scheduler")
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
-#: With this many tasks unfinished their statuses come in bursts, and the dispatcher waits
-#: ``_BURST_LINGER`` s after an event for the rest of its burst (``SchedulerDriver.event_linger``):
-#: one wake-up and one warm pass for several events, for a few ms of latency on a Mesos task.
+#: With this many tasks unfinished their statuses come in bursts, and the driver reads the
+#: event stream every ``_BURST_PACE`` s (``SchedulerDriver.event_pace``): one wake-up of each
+#: thread for the events of a burst, for a few ms of latency on a Mesos task.
 _BURST_TASKS = 16
-_BURST_LINGER = 0.005
+_BURST_PACE = 0.02
 
 
 # ================================================================================================
@@ -636,9 +636,10 @@ class QueueScheduler(Scheduler):
             self.core.disconnected()
 
     def _pace(self, driver: SchedulerDriver) -> None:
-        linger = _BURST_LINGER if len(self._results) >= _BURST_TASKS else 0.0
-        if driver.event_linger != linger:
-            driver.event_linger = linger
+        """Paces the event stream while many tasks are unfinished (see ``_BURST_TASKS``)."""
+        pace = _BURST_PACE if len(self._results) >= _BURST_TASKS else 0.0
+        if driver.event_pace != pace:
+            driver.event_pace = pace
 
     def _raw_updates(self, driver: SchedulerDriver, events: list[bytes]) -> bool:
         """Takes a burst of UPDATE events as one core input when every one settles a template
@@ -647,7 +648,6 @@ class QueueScheduler(Scheduler):
         ``on_update``: the driver then hands them over one by one."""
         if type(self).on_update is not QueueScheduler.on_update:
             return False
-        self._pace(driver)
         digests = self.core.update_digests(events)
         raws: dict[str, tuple[str, bytes, bytes | None]] = {}
         with self._lock:
@@ -661,15 +661,23 @@ class QueueScheduler(Scheduler):
                 if inline is None and state == "TASK_FINISHED":
                     return False
                 raws[task_id] = (task_id, status_bytes, inline)
-            for task_id, digest in raws.items():
-                self.statuses._put(task_id, digest[1])
-        self._feed(self.core.events, events, raws=raws)
+            for task_id, raw in raws.items():
+                self.statuses._put(task_id, raw[1])
+        try:
+            self._feed(self.core.events, events, raws=raws)
+        finally:
+            self._pace(driver)
         return True
 
     def _raw_event(self, driver: SchedulerDriver, name: str, data: bytes) -> bool:
         """Takes an OFFERS or UPDATE event to the core encoded as it came, when no subclass
         overrides the callback: no proxy for every offer, no re-encoding of every status."""
-        self._pace(driver)
+        try:
+            return self._take_raw_event(name, data)
+        finally:
+            self._pace(driver)
+
+    def _take_raw_event(self, name: str, data: bytes) -> bool:
         cls = type(self)
         if name == "OFFERS" and cls.on_offers is QueueScheduler.on_offers:
             self._feed(self.core.event, data)

@@ -12,9 +12,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http_body_util::BodyExt;
-use hyper::body::Incoming;
-use hyper::header::LOCATION;
 use hyper::StatusCode;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -27,8 +24,9 @@ use super::config::DriverConfig;
 use super::detector::Detector;
 use super::error::DriverError;
 use super::events::{DriverEvent, EventSender, MesosEvent, Subscribed};
-use super::http::{Connection, Connector, STREAM_ID};
+use super::http::Connector;
 use super::master_url::Endpoint;
+use super::pipeline::{BodyLength, Pipeline, ReadError};
 use super::reader::{self, ReaderMsg, ReaderSettings};
 use super::state::{DriverState, Shared};
 use crate::proto::mesos::scheduler::call::Type as CallType;
@@ -56,9 +54,9 @@ enum Handshake {
     /// 200: the event stream.
     Stream {
         endpoint: Endpoint,
-        conn: Connection,
+        pipe: Pipeline,
         stream_id: Option<String>,
-        body: Incoming,
+        body: BodyLength,
     },
     /// Anything else, with its body's text.
     Refused {
@@ -420,11 +418,11 @@ impl Actor {
         let (endpoint, status, location, text) = match h {
             Handshake::Stream {
                 endpoint,
-                conn,
+                pipe,
                 stream_id,
                 body,
             } => {
-                self.start_session(endpoint, conn, stream_id, body);
+                self.start_session(endpoint, pipe, stream_id, body);
                 return None;
             }
             Handshake::Refused {
@@ -482,9 +480,9 @@ impl Actor {
     fn start_session(
         &mut self,
         endpoint: Endpoint,
-        conn: Connection,
+        pipe: Pipeline,
         stream_id: Option<String>,
-        body: Incoming,
+        body: BodyLength,
     ) {
         let Some(stream_id) = stream_id else {
             self.retry(
@@ -500,7 +498,7 @@ impl Actor {
             first_timeout: self.cfg.subscribe_timeout,
             heartbeat_misses: self.cfg.heartbeat_misses,
         };
-        let reader = reader::spawn(conn, body, settings, etx);
+        let reader = reader::spawn(pipe, body, settings, etx, self.shared.clone());
         let (jtx, jrx) = mpsc::unbounded_channel();
         let (ltx, lrx) = mpsc::unbounded_channel();
         let caller = caller::spawn(
@@ -510,6 +508,7 @@ impl Actor {
             self.cfg.request_timeout,
             jrx,
             ltx,
+            self.shared.clone(),
         );
         self.phase = Phase::Streaming(Session {
             endpoint,
@@ -630,50 +629,48 @@ async fn handshake(
     body: Bytes,
     timeout: std::time::Duration,
 ) -> Result<Handshake, DriverError> {
-    let mut conn = connector.connect(&endpoint).await?;
-    let request = connector.request(&endpoint, body, None)?;
+    let mut pipe = Pipeline::new(connector.open(&endpoint).await?);
+    let mut request = Vec::new();
+    connector.write_request(&endpoint, &body, None, &mut request);
     let exchange = async {
-        conn.sender.ready().await?;
-        conn.sender.send_request(request).await
+        pipe.write(&request)
+            .await
+            .map_err(|e| ReadError::Broken(e.to_string()))?;
+        pipe.read_head().await
     };
-    let response = tokio::time::timeout(timeout, exchange)
+    let head = tokio::time::timeout(timeout, exchange)
         .await
         .map_err(|_| DriverError::Timeout(timeout))?
         .map_err(|e| DriverError::Connect {
             endpoint: endpoint.authority(),
             reason: format!("SUBSCRIBE failed: {e}"),
         })?;
-    let (parts, body) = response.into_parts();
-    if parts.status == StatusCode::OK {
-        let stream_id = parts
-            .headers
-            .get(STREAM_ID)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+    let status = StatusCode::from_u16(head.status).map_err(|_| {
+        DriverError::Stream(format!("SUBSCRIBE answered with status {}", head.status))
+    })?;
+    if status == StatusCode::OK {
         return Ok(Handshake::Stream {
             endpoint,
-            conn,
-            stream_id,
-            body,
+            stream_id: head.stream_id,
+            body: head.body,
+            pipe,
         });
     }
-    let location = parts
-        .headers
-        .get(LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
     // A refusal's body names the problem: read it, bounded in time and size.
-    let text = match tokio::time::timeout(timeout, body.collect()).await {
-        Ok(Ok(b)) => {
-            let b = b.to_bytes();
-            String::from_utf8_lossy(&b[..b.len().min(1024)]).into_owned()
+    let mut length = head.body;
+    let mut text = Vec::new();
+    let read = async {
+        while let Some(piece) = pipe.body_piece(&mut length).await? {
+            let room = 1024usize.saturating_sub(text.len());
+            text.extend_from_slice(&piece[..piece.len().min(room)]);
         }
-        _ => String::new(),
+        Ok::<_, ReadError>(())
     };
+    let _ = tokio::time::timeout(timeout, read).await;
     Ok(Handshake::Refused {
         endpoint,
-        status: parts.status,
-        location,
-        text,
+        status,
+        location: head.location,
+        text: String::from_utf8_lossy(&text).into_owned(),
     })
 }

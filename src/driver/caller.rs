@@ -1,9 +1,9 @@
 //! The calls connection: one keep-alive connection per subscription, calls sent in the order
 //! made (the master processes a connection's calls in order; a pool could reorder ACCEPT and
 //! KILL). Calls queued together are pipelined ([`super::pipeline`]): one write, their responses
-//! read in order. An implicit acknowledgement waits [`ACK_LINGER`] for more calls to go with it,
-//! since statuses come in bursts and nobody waits for its answer. Responses that mean the
-//! subscription is gone are reported to the actor.
+//! read in order. When the event stream is paced (a burst's events are read together), an
+//! implicit acknowledgement waits up to [`ACK_LINGER`] for the others of its burst: nobody
+//! waits for its answer. Responses that mean the subscription is gone are reported to the actor.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -18,6 +18,7 @@ use super::error::DriverError;
 use super::http::Connector;
 use super::master_url::Endpoint;
 use super::pipeline::{Answer, Pipeline, ReadError};
+use super::state::Shared;
 
 pub(crate) type Reply = oneshot::Sender<Result<(), DriverError>>;
 
@@ -41,8 +42,8 @@ pub(crate) struct Lost {
     pub redirect: Option<Endpoint>,
 }
 
-/// How long an implicit acknowledgement waits for other calls to be pipelined with it.
-pub(crate) const ACK_LINGER: Duration = Duration::from_millis(5);
+/// How long, at most, an implicit acknowledgement waits for the others of its burst.
+const ACK_LINGER: Duration = Duration::from_millis(1);
 /// Calls pipelined at most in one write.
 const MAX_BATCH: usize = 128;
 
@@ -53,6 +54,7 @@ pub(crate) fn spawn(
     timeout: Duration,
     mut jobs: mpsc::UnboundedReceiver<Job>,
     lost: mpsc::UnboundedSender<Lost>,
+    shared: Arc<Shared>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         let caller = Caller {
@@ -65,17 +67,22 @@ pub(crate) fn spawn(
         let mut conn: Option<Pipeline> = None;
         while let Some(job) = jobs.recv().await {
             let mut batch = VecDeque::from([job]);
-            gather(&mut jobs, &mut batch).await;
+            let linger = shared.pace().min(ACK_LINGER);
+            gather(&mut jobs, &mut batch, linger).await;
             caller.send(&mut conn, batch).await;
         }
     })
 }
 
-/// Adds the calls queued behind the first, waiting up to [`ACK_LINGER`] for more while every
-/// call so far is an implicit acknowledgement.
-async fn gather(jobs: &mut mpsc::UnboundedReceiver<Job>, batch: &mut VecDeque<Job>) {
-    let mut linger = batch.iter().all(Job::lingers);
-    let deadline = Instant::now() + ACK_LINGER;
+/// Adds the calls queued behind the first, waiting up to `linger` for more while every call so
+/// far is an implicit acknowledgement.
+async fn gather(
+    jobs: &mut mpsc::UnboundedReceiver<Job>,
+    batch: &mut VecDeque<Job>,
+    linger: Duration,
+) {
+    let deadline = Instant::now() + linger;
+    let mut linger = !linger.is_zero() && batch.iter().all(Job::lingers);
     while batch.len() < MAX_BATCH {
         let job = match jobs.try_recv() {
             Ok(job) => job,
@@ -127,8 +134,12 @@ impl Caller {
             };
             let mut out = Vec::new();
             for job in &batch {
-                self.connector
-                    .write_request(&self.endpoint, &job.body, &self.stream_id, &mut out);
+                self.connector.write_request(
+                    &self.endpoint,
+                    &job.body,
+                    Some(&self.stream_id),
+                    &mut out,
+                );
             }
             match tokio::time::timeout(self.timeout, pipe.write(&out)).await {
                 Ok(Ok(())) => {}
@@ -245,5 +256,202 @@ impl Caller {
                 None,
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::driver::http::{Encoding, TlsRoots};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpListener, TcpStream};
+
+    const PATIENCE: Duration = Duration::from_secs(10);
+
+    async fn caller() -> (Caller, TcpListener, mpsc::UnboundedReceiver<Lost>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let connector = Connector::new(TlsRoots::System, PATIENCE, None, Encoding::Protobuf);
+        let (lost, lost_rx) = mpsc::unbounded_channel();
+        let caller = Caller {
+            connector: Arc::new(connector.unwrap()),
+            endpoint: Endpoint::http("127.0.0.1", port),
+            stream_id: "stream-1".into(),
+            timeout: PATIENCE,
+            lost,
+        };
+        (caller, listener, lost_rx)
+    }
+
+    fn job(body: &str) -> (Job, oneshot::Receiver<Result<(), DriverError>>) {
+        let (tx, rx) = oneshot::channel();
+        let job = Job {
+            body: Bytes::from(body.to_owned()),
+            what: "ACCEPT",
+            reply: Some(tx),
+        };
+        (job, rx)
+    }
+
+    /// Reads until `n` whole requests came; returns their bodies.
+    async fn requests(stream: &mut TcpStream, n: usize) -> Vec<String> {
+        let mut buf = Vec::new();
+        loop {
+            let mut bodies = Vec::new();
+            let mut at = 0;
+            while bodies.len() < n {
+                let mut headers = [httparse::EMPTY_HEADER; 16];
+                let mut req = httparse::Request::new(&mut headers);
+                let Ok(httparse::Status::Complete(len)) = req.parse(&buf[at..]) else {
+                    break;
+                };
+                assert_eq!(req.path, Some("/api/v1/scheduler"));
+                let stream_id = req.headers.iter().find(|h| h.name == "Mesos-Stream-Id");
+                assert_eq!(stream_id.map(|h| h.value), Some(&b"stream-1"[..]));
+                let size: usize = req
+                    .headers
+                    .iter()
+                    .find(|h| h.name == "Content-Length")
+                    .map(|h| std::str::from_utf8(h.value).unwrap().parse().unwrap())
+                    .unwrap();
+                if buf.len() < at + len + size {
+                    break;
+                }
+                bodies.push(String::from_utf8(buf[at + len..at + len + size].to_vec()).unwrap());
+                at += len + size;
+            }
+            if bodies.len() == n {
+                return bodies;
+            }
+            let mut chunk = [0u8; 4096];
+            let got = stream.read(&mut chunk).await.unwrap();
+            assert!(got > 0, "the client closed before sending {n} requests");
+            buf.extend_from_slice(&chunk[..got]);
+        }
+    }
+
+    const ACCEPTED: &[u8] = b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n";
+
+    #[tokio::test]
+    async fn queued_calls_are_pipelined_and_answered_in_order() {
+        let (caller, listener, _lost) = caller().await;
+        let server = tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            // All three arrive before any answer: a client waiting for each would stall here.
+            let bodies = requests(&mut s, 3).await;
+            let refusal = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 8\r\n\r\nno offer";
+            let answers = [ACCEPTED, &refusal[..], ACCEPTED].concat();
+            s.write_all(&answers).await.unwrap();
+            bodies
+        });
+        let (jobs, replies): (VecDeque<_>, Vec<_>) = ["a", "b", "c"].map(job).into_iter().unzip();
+        let mut slot = None;
+        tokio::time::timeout(PATIENCE, caller.send(&mut slot, jobs))
+            .await
+            .expect("the calls were not pipelined");
+        assert_eq!(server.await.unwrap(), ["a", "b", "c"]);
+        let mut got = Vec::new();
+        for reply in replies {
+            got.push(reply.await.unwrap());
+        }
+        assert!(got[0].is_ok() && got[2].is_ok());
+        assert!(
+            matches!(&got[1], Err(DriverError::Http { status: 400, body }) if body == "no offer")
+        );
+    }
+
+    #[tokio::test]
+    async fn calls_after_a_closing_answer_go_again_on_a_new_connection() {
+        let (caller, listener, _lost) = caller().await;
+        let server = tokio::spawn(async move {
+            let (mut first, _) = listener.accept().await.unwrap();
+            requests(&mut first, 3).await;
+            first
+                .write_all(
+                    b"HTTP/1.1 202 Accepted\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+                )
+                .await
+                .unwrap();
+            drop(first);
+            let (mut second, _) = listener.accept().await.unwrap();
+            let again = requests(&mut second, 2).await;
+            second
+                .write_all(&[ACCEPTED, ACCEPTED].concat())
+                .await
+                .unwrap();
+            // A kept connection the server closes meanwhile: the next call still goes through.
+            drop(second);
+            let (mut third, _) = listener.accept().await.unwrap();
+            let last = requests(&mut third, 1).await;
+            third.write_all(ACCEPTED).await.unwrap();
+            (again, last)
+        });
+        let (jobs, replies): (VecDeque<_>, Vec<_>) = ["a", "b", "c"].map(job).into_iter().unzip();
+        let mut slot = None;
+        caller.send(&mut slot, jobs).await;
+        for reply in replies {
+            assert!(reply.await.unwrap().is_ok());
+        }
+        let (d, reply) = job("d");
+        caller.send(&mut slot, VecDeque::from([d])).await;
+        assert!(reply.await.unwrap().is_ok());
+        let (again, last) = server.await.unwrap();
+        assert_eq!(
+            (again, last),
+            (vec!["b".to_owned(), "c".to_owned()], vec!["d".to_owned()])
+        );
+    }
+
+    #[tokio::test]
+    async fn a_redirect_reports_the_subscription_lost() {
+        let (caller, listener, mut lost) = caller().await;
+        tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            requests(&mut s, 1).await;
+            let moved = b"HTTP/1.1 307 Temporary Redirect\r\nLocation: //10.0.0.2:5050/api/v1/scheduler\r\nContent-Length: 0\r\n\r\n";
+            s.write_all(moved).await.unwrap();
+        });
+        let (a, reply) = job("a");
+        caller.send(&mut None, VecDeque::from([a])).await;
+        assert!(matches!(
+            reply.await.unwrap(),
+            Err(DriverError::SubscriptionLost(_))
+        ));
+        let lost = lost.recv().await.unwrap();
+        assert_eq!(
+            lost.redirect.map(|e| e.authority()),
+            Some("10.0.0.2:5050".into())
+        );
+    }
+
+    #[tokio::test]
+    async fn acknowledgements_wait_for_company_and_other_calls_do_not() {
+        let ack = |reply| Job {
+            body: Bytes::new(),
+            what: "ACKNOWLEDGE",
+            reply,
+        };
+        let (late, mut rx) = mpsc::unbounded_channel();
+        let mut batch = VecDeque::from([ack(None)]);
+        tokio::spawn(async move {
+            tokio::task::yield_now().await;
+            late.send(ack(None)).unwrap();
+            // Dropped: the channel closes, which ends the linger.
+        });
+        gather(&mut rx, &mut batch, PATIENCE).await;
+        assert_eq!(
+            batch.len(),
+            2,
+            "the acknowledgement sent meanwhile joins the batch"
+        );
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        // A call someone waits for does not linger: gathering ends at once with what is queued.
+        let (reply, _) = oneshot::channel();
+        let mut batch = VecDeque::from([ack(Some(reply))]);
+        tx.send(ack(None)).unwrap();
+        let started = tokio::time::Instant::now();
+        gather(&mut rx, &mut batch, PATIENCE).await;
+        assert_eq!(batch.len(), 2);
+        assert!(started.elapsed() < PATIENCE);
     }
 }

@@ -267,30 +267,11 @@ impl EventReceiver {
     /// Blocks for up to `timeout` until at least one event is queued, then takes up to `max`
     /// (at least one) without waiting further.
     pub fn recv_batch(&self, max: usize, timeout: Duration) -> Result<Vec<DriverEvent>, RecvError> {
-        self.recv_batch_lingering(max, timeout, Duration::ZERO)
-    }
-
-    /// As [`recv_batch`](Self::recv_batch), but once an event is queued (and fewer than `max`),
-    /// first waits `linger` for more: a burst of events then costs one wake-up of this thread,
-    /// not one per event.
-    pub fn recv_batch_lingering(
-        &self,
-        max: usize,
-        timeout: Duration,
-        linger: Duration,
-    ) -> Result<Vec<DriverEvent>, RecvError> {
-        let max = max.max(1);
         let deadline = Instant::now().checked_add(timeout);
         let mut s = self.queue.lock();
         loop {
             if !s.items.is_empty() {
-                if !linger.is_zero() && s.items.len() < max && !s.closed {
-                    // Sleeping, not waiting on the condvar: a wait would wake for every event.
-                    drop(s);
-                    std::thread::sleep(linger);
-                    s = self.queue.lock();
-                }
-                let n = max.min(s.items.len());
+                let n = max.max(1).min(s.items.len());
                 return Ok(s.items.drain(..n).collect());
             }
             if s.closed {
@@ -343,28 +324,6 @@ mod tests {
         drop(tx);
         let rest = t.join().unwrap().unwrap();
         assert_eq!(rest.len(), 2);
-    }
-
-    #[test]
-    fn lingering_takes_the_events_of_a_burst_together() {
-        let (tx, rx) = channel();
-        let rx = std::sync::Arc::new(rx);
-        let r = rx.clone();
-        let t = std::thread::spawn(move || {
-            r.recv_batch_lingering(10, Duration::from_secs(30), Duration::from_secs(2))
-        });
-        // Sent back to back: without the linger the receiver may wake for the first alone.
-        tx.send(DriverEvent::Disconnected(DriverError::NoLeader));
-        tx.send(DriverEvent::Stopped(None));
-        assert_eq!(t.join().unwrap().unwrap().len(), 2);
-        // A full batch does not linger: a 30 s linger would outlast the test's patience.
-        for _ in 0..3 {
-            tx.send(DriverEvent::Disconnected(DriverError::NoLeader));
-        }
-        let started = Instant::now();
-        let full = rx.recv_batch_lingering(3, Duration::ZERO, Duration::from_secs(30));
-        assert_eq!(full.unwrap().len(), 3);
-        assert!(started.elapsed() < Duration::from_secs(20));
     }
 
     #[test]

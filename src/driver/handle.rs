@@ -224,6 +224,25 @@ impl DriverHandle {
         self.shared.lock().framework_id.clone()
     }
 
+    /// Paces the event stream: after each read of it the driver waits `pace` before reading
+    /// again, so the events of a burst (status updates of many short tasks) are read, handed
+    /// over and acknowledged together, for one wake-up of each thread instead of one per
+    /// event. Zero (the default) reads every event as it comes. At most one second.
+    pub fn set_pace(&self, pace: Duration) -> Result<(), DriverError> {
+        if pace > Duration::from_secs(1) {
+            return Err(DriverError::InvalidCall(format!(
+                "the event pace must be at most 1 s, got {pace:?}"
+            )));
+        }
+        self.shared.set_pace(pace);
+        Ok(())
+    }
+
+    /// The event stream's pace (see [`set_pace`](Self::set_pace)).
+    pub fn pace(&self) -> Duration {
+        self.shared.pace()
+    }
+
     /// The master subscribed to (or being subscribed to).
     pub fn master(&self) -> Option<Endpoint> {
         self.shared.lock().master.clone()

@@ -1,8 +1,9 @@
-//! HTTP/1.1 plumbing over hyper's low-level client connections: TCP (keepalive, nodelay),
-//! optional rustls, and the headers every scheduler request carries.
+//! Connections to masters and agents: TCP (keepalive, nodelay), optional rustls, hyper's
+//! low-level HTTP/1.1 client (the executor's) or the bytes of a scheduler call's request (the
+//! scheduler driver speaks HTTP/1.1 itself, see [`super::pipeline`]).
 //!
 //! No connection pool and no redirect following: the driver owns exactly two connections (the
-//! subscription stream and one serial connection for calls) and must see every 307 itself.
+//! subscription stream and one for calls) and must see every 307 itself.
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -12,8 +13,7 @@ use base64::Engine as _;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::client::conn::http1::SendRequest;
-use hyper::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, HOST};
-use hyper::{Method, Request};
+use hyper::header::HeaderValue;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpSocket;
 use tokio::task::JoinHandle;
@@ -148,20 +148,24 @@ impl Connector {
         }
     }
 
-    /// Appends a call's whole HTTP/1.1 request, as [`request`](Self::request) builds it, to
-    /// `out` (for the pipelined calls connection).
-    pub fn write_request(&self, ep: &Endpoint, body: &[u8], stream_id: &str, out: &mut Vec<u8>) {
+    /// Appends a scheduler call's whole HTTP/1.1 POST, with the headers every call needs, to
+    /// `out` (the driver's connections are spoken by hand, see [`super::pipeline`]).
+    pub fn write_request(
+        &self,
+        ep: &Endpoint,
+        body: &[u8],
+        stream_id: Option<&str>,
+        out: &mut Vec<u8>,
+    ) {
         let media = self.encoding.media_type();
         out.extend_from_slice(b"POST ");
         out.extend_from_slice(ep.prefix.as_bytes());
         out.extend_from_slice(b"/api/v1/scheduler HTTP/1.1\r\nHost: ");
         out.extend_from_slice(ep.authority().as_bytes());
-        for (name, value) in [
-            ("Content-Type", media.as_bytes()),
-            ("Accept", media.as_bytes()),
-            (STREAM_ID, stream_id.as_bytes()),
-        ] {
-            header(out, name, value);
+        header(out, "Content-Type", media.as_bytes());
+        header(out, "Accept", media.as_bytes());
+        if let Some(id) = stream_id {
+            header(out, STREAM_ID, id.as_bytes());
         }
         if let Some(auth) = &self.authorization {
             header(out, "Authorization", auth.as_bytes());
@@ -169,30 +173,6 @@ impl Connector {
         header(out, "Content-Length", body.len().to_string().as_bytes());
         out.extend_from_slice(b"\r\n\r\n");
         out.extend_from_slice(body);
-    }
-
-    /// A POST to the scheduler endpoint of `ep` with the headers every call needs.
-    pub fn request(
-        &self,
-        ep: &Endpoint,
-        body: Bytes,
-        stream_id: Option<&str>,
-    ) -> Result<Request<Full<Bytes>>, DriverError> {
-        let media = self.encoding.media_type();
-        let mut req = Request::builder()
-            .method(Method::POST)
-            .uri(format!("{}/api/v1/scheduler", ep.prefix))
-            .header(HOST, ep.authority())
-            .header(CONTENT_TYPE, HeaderValue::from_static(media))
-            .header(ACCEPT, HeaderValue::from_static(media));
-        if let Some(id) = stream_id {
-            req = req.header(STREAM_ID, id);
-        }
-        if let Some(auth) = &self.authorization {
-            req = req.header(AUTHORIZATION, auth.clone());
-        }
-        req.body(Full::new(body))
-            .map_err(|e| DriverError::InvalidCall(format!("cannot build the request: {e}")))
     }
 }
 

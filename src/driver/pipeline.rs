@@ -6,6 +6,8 @@
 use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
+use super::http::STREAM_ID;
+
 /// A byte stream to a master: TCP, or TLS over TCP.
 pub(crate) trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
@@ -54,11 +56,37 @@ impl std::fmt::Display for ReadError {
     }
 }
 
-enum BodyLength {
+/// How a response's body is framed; a streamed body's state as it is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyLength {
     None,
     Exactly(usize),
-    Chunked,
+    Chunked(ChunkState),
     UntilClose,
+}
+
+/// Where a chunked body is: chunks are streamed, never buffered whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ChunkState {
+    /// Before a chunk-size line.
+    Size,
+    /// Inside a chunk's data, with this many bytes left.
+    Data(usize),
+    /// After a chunk's data, before its CRLF.
+    DataEnd,
+    /// After the last chunk, in the trailer section.
+    Trailers,
+}
+
+/// A response's status line and the headers the driver needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Head {
+    len: usize,
+    pub status: u16,
+    pub location: Option<String>,
+    pub stream_id: Option<String>,
+    pub close: bool,
+    pub body: BodyLength,
 }
 
 /// One connection: writes requests, reads their responses in order.
@@ -71,7 +99,7 @@ impl Pipeline {
     pub fn new(io: Box<dyn Stream>) -> Self {
         Pipeline {
             io,
-            buf: BytesMut::with_capacity(8 * 1024),
+            buf: BytesMut::with_capacity(16 * 1024),
         }
     }
 
@@ -81,10 +109,10 @@ impl Pipeline {
         self.io.flush().await
     }
 
-    /// Reads more bytes into the buffer; false at end of stream.
+    /// Reads more bytes into the buffer; false at end of stream. Cancel-safe.
     async fn fill(&mut self) -> Result<bool, ReadError> {
-        if self.buf.capacity() - self.buf.len() < 4096 {
-            self.buf.reserve(8 * 1024);
+        if self.buf.capacity() - self.buf.len() < 8 * 1024 {
+            self.buf.reserve(32 * 1024);
         }
         match self.io.read_buf(&mut self.buf).await {
             Ok(0) => Ok(false),
@@ -93,18 +121,8 @@ impl Pipeline {
         }
     }
 
-    async fn fill_or_fail(&mut self, what: &str) -> Result<(), ReadError> {
-        if self.fill().await? {
-            Ok(())
-        } else {
-            Err(ReadError::Broken(format!(
-                "the connection closed in the middle of {what}"
-            )))
-        }
-    }
-
-    /// Reads the next response (interim 1xx responses are skipped).
-    pub async fn read_answer(&mut self) -> Result<Answer, ReadError> {
+    /// Reads the next response's head (interim 1xx responses are skipped).
+    pub async fn read_head(&mut self) -> Result<Head, ReadError> {
         let mut started = !self.buf.is_empty();
         loop {
             let head = loop {
@@ -118,7 +136,9 @@ impl Pipeline {
                 }
                 if !self.fill().await? {
                     return Err(if started {
-                        ReadError::Broken("the connection closed in the middle of a response".into())
+                        ReadError::Broken(
+                            "the connection closed in the middle of a response".into(),
+                        )
                     } else {
                         ReadError::Closed
                     });
@@ -126,79 +146,72 @@ impl Pipeline {
                 started = true;
             };
             self.buf.advance(head.len);
-            if (100..200).contains(&head.status) {
-                continue;
+            if !(100..200).contains(&head.status) {
+                return Ok(head);
             }
-            let mut body = Vec::new();
-            let mut close = head.close;
-            match head.body {
-                BodyLength::None => {}
-                BodyLength::Exactly(n) => self.take(n, &mut body).await?,
-                BodyLength::Chunked => self.chunked(&mut body).await?,
-                BodyLength::UntilClose => {
-                    close = true;
-                    loop {
-                        let n = self.buf.len();
-                        keep(&mut body, &self.buf[..n]);
-                        self.buf.advance(n);
-                        if !self.fill().await? {
-                            break;
-                        }
-                    }
+        }
+    }
+
+    /// Reads the next response in full.
+    pub async fn read_answer(&mut self) -> Result<Answer, ReadError> {
+        let head = self.read_head().await?;
+        let mut length = head.body;
+        let mut body = Vec::new();
+        while let Some(piece) = self.body_piece(&mut length).await? {
+            keep(&mut body, &piece);
+        }
+        Ok(Answer {
+            status: head.status,
+            location: head.location,
+            body,
+            close: head.close || head.body == BodyLength::UntilClose,
+        })
+    }
+
+    /// The next piece of a body framed as `length` (updated as it is read): what is at hand
+    /// of it, read from the connection only when nothing is; `None` at its end. Cancel-safe:
+    /// bytes are consumed only with the piece returned or with a whole framing line.
+    pub async fn body_piece(
+        &mut self,
+        length: &mut BodyLength,
+    ) -> Result<Option<Vec<u8>>, ReadError> {
+        loop {
+            match length {
+                BodyLength::None | BodyLength::Exactly(0) => {
+                    *length = BodyLength::None;
+                    return Ok(None);
                 }
+                BodyLength::Exactly(n) if !self.buf.is_empty() => {
+                    let got = (*n).min(self.buf.len());
+                    *n -= got;
+                    return Ok(Some(self.buf.split_to(got).to_vec()));
+                }
+                BodyLength::UntilClose if !self.buf.is_empty() => {
+                    return Ok(Some(self.buf.split().to_vec()));
+                }
+                BodyLength::Chunked(state) => match chunk_step(&mut self.buf, state)? {
+                    Step::Piece(piece) => return Ok(Some(piece)),
+                    Step::End => {
+                        *length = BodyLength::None;
+                        return Ok(None);
+                    }
+                    Step::Framing => continue,
+                    Step::NeedMore => {}
+                },
+                _ => {}
             }
-            return Ok(Answer {
-                status: head.status,
-                location: head.location,
-                body,
-                close,
-            });
-        }
-    }
-
-    /// Consumes `n` body bytes, keeping the first ones in `body`.
-    async fn take(&mut self, mut n: usize, body: &mut Vec<u8>) -> Result<(), ReadError> {
-        while n > 0 {
-            if self.buf.is_empty() {
-                self.fill_or_fail("a response body").await?;
-            }
-            let got = n.min(self.buf.len());
-            keep(body, &self.buf[..got]);
-            self.buf.advance(got);
-            n -= got;
-        }
-        Ok(())
-    }
-
-    /// One CRLF-terminated line, without the CRLF.
-    async fn line(&mut self) -> Result<String, ReadError> {
-        loop {
-            if let Some(end) = self.buf.windows(2).position(|w| w == b"\r\n") {
-                let line = String::from_utf8_lossy(&self.buf[..end]).into_owned();
-                self.buf.advance(end + 2);
-                return Ok(line);
-            }
-            if self.buf.len() > MAX_LINE {
-                return Err(ReadError::Broken("a chunk line too long".into()));
-            }
-            self.fill_or_fail("a chunked body").await?;
-        }
-    }
-
-    async fn chunked(&mut self, body: &mut Vec<u8>) -> Result<(), ReadError> {
-        loop {
-            let line = self.line().await?;
-            let size = line.split(';').next().unwrap_or_default().trim();
-            let size = usize::from_str_radix(size, 16)
-                .map_err(|_| ReadError::Broken(format!("a bad chunk size {size:?}")))?;
-            if size == 0 {
-                // Trailer fields, up to the empty line.
-                while !self.line().await?.is_empty() {}
-                return Ok(());
-            }
-            self.take(size, body).await?;
-            if !self.line().await?.is_empty() {
-                return Err(ReadError::Broken("a chunk without its CRLF".into()));
+            let was_empty = self.buf.is_empty();
+            if !self.fill().await? {
+                return match length {
+                    BodyLength::UntilClose => {
+                        *length = BodyLength::None;
+                        Ok(None)
+                    }
+                    BodyLength::Chunked(ChunkState::Size) if was_empty => Err(ReadError::Closed),
+                    _ => Err(ReadError::Broken(
+                        "the connection closed in the middle of a response body".into(),
+                    )),
+                };
             }
         }
     }
@@ -209,12 +222,71 @@ fn keep(body: &mut Vec<u8>, bytes: &[u8]) {
     body.extend_from_slice(&bytes[..bytes.len().min(room)]);
 }
 
-struct Head {
-    len: usize,
-    status: u16,
-    location: Option<String>,
-    close: bool,
-    body: BodyLength,
+/// What one step through a chunked body found.
+enum Step {
+    Piece(Vec<u8>),
+    /// A framing line was consumed.
+    Framing,
+    NeedMore,
+    End,
+}
+
+fn crlf(buf: &[u8]) -> Result<Option<usize>, ReadError> {
+    match buf.windows(2).position(|w| w == b"\r\n") {
+        Some(i) => Ok(Some(i)),
+        None if buf.len() > MAX_LINE => Err(ReadError::Broken("a chunk line too long".into())),
+        None => Ok(None),
+    }
+}
+
+/// One step through a chunked body, consuming only whole framing lines or the data returned.
+fn chunk_step(buf: &mut BytesMut, state: &mut ChunkState) -> Result<Step, ReadError> {
+    match *state {
+        ChunkState::Size => {
+            let Some(eol) = crlf(buf)? else {
+                return Ok(Step::NeedMore);
+            };
+            let line = String::from_utf8_lossy(&buf[..eol]);
+            let size = line.split(';').next().unwrap_or_default().trim();
+            let size = usize::from_str_radix(size, 16)
+                .map_err(|_| ReadError::Broken(format!("a bad chunk size {size:?}")))?;
+            buf.advance(eol + 2);
+            *state = match size {
+                0 => ChunkState::Trailers,
+                n => ChunkState::Data(n),
+            };
+            Ok(Step::Framing)
+        }
+        ChunkState::Data(n) => {
+            if buf.is_empty() {
+                return Ok(Step::NeedMore);
+            }
+            let got = n.min(buf.len());
+            *state = match n - got {
+                0 => ChunkState::DataEnd,
+                left => ChunkState::Data(left),
+            };
+            Ok(Step::Piece(buf.split_to(got).to_vec()))
+        }
+        ChunkState::DataEnd => {
+            if buf.len() < 2 {
+                return Ok(Step::NeedMore);
+            }
+            if &buf[..2] != b"\r\n" {
+                return Err(ReadError::Broken("a chunk without its CRLF".into()));
+            }
+            buf.advance(2);
+            *state = ChunkState::Size;
+            Ok(Step::Framing)
+        }
+        ChunkState::Trailers => {
+            let Some(eol) = crlf(buf)? else {
+                return Ok(Step::NeedMore);
+            };
+            buf.advance(eol + 2);
+            Ok(if eol == 0 { Step::End } else { Step::Framing })
+        }
+    }
 }
 
 /// The response head at the start of `buf`, if all of it is there.
@@ -229,6 +301,7 @@ fn parse_head(buf: &[u8]) -> Result<Option<Head>, ReadError> {
     let status = response.code.unwrap_or_default();
     let mut close = response.version == Some(0);
     let mut location = None;
+    let mut stream_id = None;
     let mut length = None;
     let mut chunked = false;
     for h in response.headers.iter() {
@@ -249,12 +322,14 @@ fn parse_head(buf: &[u8]) -> Result<Option<Head>, ReadError> {
             }
         } else if h.name.eq_ignore_ascii_case("location") {
             location = Some(value.into_owned());
+        } else if h.name.eq_ignore_ascii_case(STREAM_ID) {
+            stream_id = Some(value.trim().to_owned());
         }
     }
     let body = if (100..200).contains(&status) || status == 204 || status == 304 {
         BodyLength::None
     } else if chunked {
-        BodyLength::Chunked
+        BodyLength::Chunked(ChunkState::Size)
     } else if let Some(n) = length {
         BodyLength::Exactly(n)
     } else {
@@ -264,6 +339,7 @@ fn parse_head(buf: &[u8]) -> Result<Option<Head>, ReadError> {
         len,
         status,
         location,
+        stream_id,
         close,
         body,
     }))
@@ -335,11 +411,15 @@ mod tests {
     #[tokio::test]
     async fn close_is_seen_and_a_body_may_run_to_the_end() {
         let (_, got) =
-            answers(b"HTTP/1.1 202 Accepted\r\nConnection: close\r\nContent-Length: 0\r\n\r\n").await;
+            answers(b"HTTP/1.1 202 Accepted\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+                .await;
         assert!(got[0].as_ref().unwrap().close);
         let (_, got) = answers(b"HTTP/1.0 500 Oops\r\n\r\nsomething broke").await;
         let answer = got[0].as_ref().unwrap();
-        assert_eq!((answer.status, answer.text().as_str()), (500, "something broke"));
+        assert_eq!(
+            (answer.status, answer.text().as_str()),
+            (500, "something broke")
+        );
         assert!(answer.close);
     }
 
@@ -354,6 +434,9 @@ mod tests {
         let (_, got) =
             answers(b"HTTP/1.1 202 Accepted\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n").await;
         assert!(matches!(&got[0], Err(ReadError::Broken(w)) if w.contains("chunk size")));
+        let (_, got) =
+            answers(b"HTTP/1.1 202 Accepted\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabcd").await;
+        assert!(matches!(&got[0], Err(ReadError::Broken(w)) if w.contains("CRLF")));
         let (_, got) = answers(b"HTTP/1.1 202 Accepted\r\nContent-Length: x\r\n\r\n").await;
         assert!(matches!(&got[0], Err(ReadError::Broken(w)) if w.contains("Content-Length")));
     }
@@ -366,5 +449,34 @@ mod tests {
         let (_, got) = answers(Box::leak(response.into_boxed_slice())).await;
         assert_eq!(got[0].as_ref().unwrap().body.len(), KEPT_BODY);
         assert_eq!(got[1], ok(202, ""));
+    }
+
+    #[tokio::test]
+    async fn a_stream_is_read_as_it_comes_and_ends_between_chunks() {
+        let (client, mut far) = tokio::io::duplex(16);
+        let mut pipe = Pipeline::new(Box::new(client));
+        let writer = tokio::spawn(async move {
+            let stream: &[u8] = b"HTTP/1.1 200 OK\r\nMesos-Stream-Id: abc-1\r\n\
+                Transfer-Encoding: chunked\r\n\r\n3\r\n1\nx\r\n10\r\n0123456789abcdef\r\n";
+            for piece in stream.chunks(5) {
+                far.write_all(piece).await.unwrap();
+            }
+        });
+        let head = pipe.read_head().await.unwrap();
+        assert_eq!(
+            (head.status, head.stream_id.as_deref()),
+            (200, Some("abc-1"))
+        );
+        let mut length = head.body;
+        let mut data = Vec::new();
+        let end = loop {
+            match pipe.body_piece(&mut length).await {
+                Ok(Some(piece)) => data.extend(piece),
+                other => break other,
+            }
+        };
+        writer.await.unwrap();
+        assert_eq!(data, b"1\nx0123456789abcdef");
+        assert_eq!(end, Err(ReadError::Closed));
     }
 }

@@ -2,18 +2,19 @@
 //! driver needs, see [`MesosEvent`]), with the heartbeat watchdog (any bytes count as life;
 //! nothing for `misses x heartbeat_interval` ends the stream).
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use http_body_util::BodyExt;
-use hyper::body::Incoming;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::codec;
 use super::error::DriverError;
 use super::events::MesosEvent;
-use super::http::{Connection, Encoding};
+use super::http::Encoding;
+use super::pipeline::{BodyLength, Pipeline, ReadError};
 use super::recordio::Decoder;
+use super::state::Shared;
 use crate::proto::mesos::scheduler::event::Type as EventType;
 
 /// The master's fixed heartbeat interval, used when SUBSCRIBED does not say.
@@ -33,17 +34,18 @@ pub(crate) struct ReaderSettings {
     pub heartbeat_misses: u32,
 }
 
-/// Reads `body` until it ends or fails. Owns `conn`, so aborting the task closes the socket.
+/// Reads the stream's body (framed as `body`) until it ends or fails. Owns the connection, so
+/// aborting the task closes the socket.
 pub(crate) fn spawn(
-    conn: Connection,
-    body: Incoming,
+    mut pipe: Pipeline,
+    body: BodyLength,
     settings: ReaderSettings,
     tx: mpsc::UnboundedSender<ReaderMsg>,
+    shared: Arc<Shared>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let why = read(body, &settings, &tx).await;
+        let why = read(&mut pipe, body, &settings, &tx, &shared).await;
         let _ = tx.send(ReaderMsg::End(why));
-        drop(conn);
     })
 }
 
@@ -55,23 +57,35 @@ fn heartbeat_window(interval: Option<f64>, misses: u32) -> Duration {
 }
 
 async fn read(
-    mut body: Incoming,
+    pipe: &mut Pipeline,
+    mut body: BodyLength,
     settings: &ReaderSettings,
     tx: &mpsc::UnboundedSender<ReaderMsg>,
+    shared: &Shared,
 ) -> DriverError {
     let mut decoder = Decoder::new(settings.max_frame);
     let mut window = settings.first_timeout;
+    // Paced, the chunks already received are taken at once, then the reader waits the pace
+    // out: unread, the next events wait in the socket and come in one read.
+    let mut more_at_hand = false;
     loop {
-        let frame = match tokio::time::timeout(window, body.frame()).await {
+        let wait = if more_at_hand { Duration::ZERO } else { window };
+        let ended = |inside: bool| match inside {
+            false => DriverError::StreamClosed,
+            true => DriverError::Stream("stream ended inside a record".into()),
+        };
+        let data = match tokio::time::timeout(wait, pipe.body_piece(&mut body)).await {
+            Err(_) if more_at_hand => {
+                more_at_hand = false;
+                tokio::time::sleep(shared.pace()).await;
+                continue;
+            }
             Err(_) => return DriverError::HeartbeatTimeout(window),
-            Ok(None) if decoder.is_idle() => return DriverError::StreamClosed,
-            Ok(None) => return DriverError::Stream("stream ended inside a record".into()),
-            Ok(Some(Err(e))) => return DriverError::Stream(format!("reading the stream: {e}")),
-            Ok(Some(Ok(frame))) => frame,
+            Ok(Ok(None)) | Ok(Err(ReadError::Closed)) => return ended(!decoder.is_idle()),
+            Ok(Err(e)) => return DriverError::Stream(format!("reading the stream: {e}")),
+            Ok(Ok(Some(data))) => data,
         };
-        let Ok(data) = frame.into_data() else {
-            continue; // trailers carry nothing for us
-        };
+        more_at_hand = !shared.pace().is_zero();
         decoder.push(&data);
         loop {
             let record = match decoder.next_record() {

@@ -1,5 +1,6 @@
 //! State the actor publishes for its handles: connection state, framework id, master, outcome.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -32,6 +33,10 @@ pub(crate) struct Shared {
     inner: Mutex<Snapshot>,
     cond: Condvar,
     notify: tokio::sync::Notify,
+    /// The event stream's pace in microseconds (see [`DriverHandle::set_pace`]).
+    ///
+    /// [`DriverHandle::set_pace`]: super::handle::DriverHandle::set_pace
+    pace_micros: AtomicU64,
 }
 
 impl Shared {
@@ -45,7 +50,17 @@ impl Shared {
             }),
             cond: Condvar::new(),
             notify: tokio::sync::Notify::new(),
+            pace_micros: AtomicU64::new(0),
         }
+    }
+
+    pub fn pace(&self) -> Duration {
+        Duration::from_micros(self.pace_micros.load(Ordering::Relaxed))
+    }
+
+    pub fn set_pace(&self, pace: Duration) {
+        let micros = u64::try_from(pace.as_micros()).unwrap_or(u64::MAX);
+        self.pace_micros.store(micros, Ordering::Relaxed);
     }
 
     pub fn lock(&self) -> MutexGuard<'_, Snapshot> {

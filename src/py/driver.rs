@@ -60,6 +60,15 @@ impl PyDriverHandle {
             .map_err(|e| driver_error(py, &e))
     }
 
+    /// Paces the event stream: after each read the driver waits `pace` seconds (0 to 1) before the
+    /// next, so a burst's events are read, handed over and acknowledged together.
+    fn set_pace(&self, pace: f64) -> PyResult<()> {
+        let pace = seconds("pace", pace)?;
+        self.inner
+            .set_pace(pace)
+            .map_err(|e| invalid(e.to_string()))
+    }
+
     /// Stops the driver (TEARDOWN first unless `failover`).
     fn stop(&self, py: Python<'_>, failover: bool) -> PyResult<()> {
         py.detach(|| self.inner.stop_blocking(failover))
@@ -155,26 +164,21 @@ pub struct PyEventReceiver {
 #[pymethods]
 impl PyEventReceiver {
     /// Waits (GIL released) up to `timeout` seconds (`None`: for ever) for at least one event,
-    /// then, after waiting `linger` seconds more for others of the same burst, takes up to
-    /// `max`. `[]` on timeout; `None` once the driver has stopped and every event was taken.
-    #[pyo3(signature = (max, timeout=None, linger=0.0))]
+    /// then takes up to `max` without waiting. `[]` on timeout; `None` once the driver has
+    /// stopped and every event was taken.
+    #[pyo3(signature = (max, timeout=None))]
     fn recv_batch(
         &self,
         py: Python<'_>,
         max: usize,
         timeout: Option<f64>,
-        linger: f64,
     ) -> PyResult<Option<Vec<PyDriverEvent>>> {
         // Waits are cut into slices so a blocked dispatcher thread never outlives interpreter
         // shutdown by long; `None` means wait on.
         let timeout = timeout.map(|t| seconds("timeout", t)).transpose()?;
-        let linger = seconds("linger", linger)?;
         let slice = Duration::from_secs(3600);
         let got = py.detach(|| loop {
-            match self
-                .inner
-                .recv_batch_lingering(max, timeout.unwrap_or(slice), linger)
-            {
+            match self.inner.recv_batch(max, timeout.unwrap_or(slice)) {
                 Err(RecvError::Timeout) if timeout.is_none() => continue,
                 other => break other,
             }

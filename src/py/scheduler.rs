@@ -212,7 +212,9 @@ impl PySchedulerCore {
 fn take_event(core: &mut SchedulerCore, e: Event, now: u64) -> Output {
     match e.r#type.and_then(|t| event::Type::try_from(t).ok()) {
         Some(event::Type::Subscribed) => core.subscribed(now),
-        Some(event::Type::Offers) => core.offers(e.offers.map(|o| o.offers).unwrap_or_default(), now),
+        Some(event::Type::Offers) => {
+            core.offers(e.offers.map(|o| o.offers).unwrap_or_default(), now)
+        }
         Some(event::Type::Rescind) => match e.rescind {
             Some(r) => core.rescind(&r.offer_id.value, now),
             None => Output::default(),
@@ -416,10 +418,7 @@ impl PySchedulerCore {
         py: Python<'py>,
         events: Vec<Vec<u8>>,
     ) -> PyResult<Vec<Option<Digest<'py>>>> {
-        events
-            .iter()
-            .map(|e| Self::update_digest(py, e))
-            .collect()
+        events.iter().map(|e| Self::update_digest(py, e)).collect()
     }
 
     /// Queues many TaskInfos at once; on an error, the tasks before it stay queued.
