@@ -4,9 +4,11 @@ placement methods, calls copied from a template."""
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -224,6 +226,7 @@ def test_template_calls_through_a_subclass_with_hooks(queue: Recording) -> None:
 
 
 def test_a_burst_of_calls_paces_the_event_stream_until_it_is_over(plain: QueueScheduler) -> None:
+    wait_until("the scheduler to subscribe", lambda: plain.driver is not None)
     driver = plain.driver
     assert driver is not None and driver.event_pace == 0
     paces: set[float] = set()
@@ -246,6 +249,19 @@ def test_a_burst_of_calls_paces_the_event_stream_until_it_is_over(plain: QueueSc
     # Paced while many were unfinished: their statuses were read in bursts.
     assert max(paces) > 0
     wait_until("the event stream to be read as it comes again", lambda: driver.event_pace == 0)
+    # Every status was acknowledged (pipelined): the master keeps a finished task among the
+    # framework's active ones until its status is acknowledged.
+    ids = {r.task.task_id for r in results}
+
+    def acknowledged() -> bool:
+        with urllib.request.urlopen(f"{driver.master}/master/state", timeout=10) as r:
+            state = json.load(r)
+        assert driver.framework_id is not None
+        fw = next(f for f in state["frameworks"] if f["id"] == str(driver.framework_id.value))
+        active = {t["id"] for t in fw["tasks"]} & ids
+        return not active and ids <= {t["id"] for t in fw["completed_tasks"]}
+
+    wait_until("the master to have every status acknowledged", acknowledged)
     with pytest.raises(InvalidCallError, match="event_pace"):
         driver.event_pace = 2.0
 

@@ -114,6 +114,18 @@ pub fn describe(status: &TaskStatus) -> String {
     text
 }
 
+/// The master refused a launch for want of resources the scheduler saw in the offer. Placement
+/// only uses what fits, so the two views of the agent's executors differed: an executor that
+/// had just exited was paid for again by the master. The race is not the task's fault, and
+/// another offer will do.
+fn resources_raced(status: &TaskStatus) -> bool {
+    reason(status) == Some(Reason::TaskInvalid)
+        && status
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("is more than available"))
+}
+
 /// Judges a status of the task's current attempt.
 pub fn classify(status: &TaskStatus, kill_requested: bool) -> Verdict {
     use TaskState::*;
@@ -158,7 +170,9 @@ pub fn classify(status: &TaskStatus, kill_requested: bool) -> Verdict {
             Verdict::Retry(why)
         }
         TaskKilled => Verdict::Failed(format!("killed by someone else: {why}")),
-        TaskError if r == Some(Reason::InvalidOffers) => Verdict::Retry(why),
+        TaskError if r == Some(Reason::InvalidOffers) || resources_raced(status) => {
+            Verdict::Retry(why)
+        }
         TaskError => Verdict::Error(why),
         // Not reached: the non-terminal states returned above.
         _ => Verdict::Progress,
@@ -239,6 +253,12 @@ mod tests {
             classify(&e, false),
             Verdict::Error("TASK_ERROR (REASON_TASK_INVALID, from the master): no command".into())
         );
+        e.message = Some(
+            "Total resources cpus(allocated: *):0.1 required by task and its executor is more \
+             than available mem(allocated: *):768"
+                .into(),
+        );
+        assert!(matches!(classify(&e, false), Verdict::Retry(_)));
         assert_eq!(
             classify(&status(TaskState::TaskFinished, None), false),
             Verdict::Finished
