@@ -53,9 +53,10 @@ _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 #: With this many tasks unfinished their statuses come in bursts, and the driver reads the
 #: event stream every ``_BURST_PACE`` s (``SchedulerDriver.event_pace``): one wake-up of each
-#: thread for the events of a burst, for a few ms of latency on a Mesos task.
+#: thread for the events of a burst, for up to that much latency on a task that waited for an
+#: offer cycle (1 s by default). See docs/driver.md for the CPU per task at each pace.
 _BURST_TASKS = 16
-_BURST_PACE = 0.02
+_BURST_PACE = 0.05
 
 
 # ================================================================================================
@@ -521,7 +522,10 @@ class QueueScheduler(Scheduler):
                 return
             ops, outcomes = out
             self._outbox.extend(ops)
+            debug = log.isEnabledFor(logging.DEBUG)
             for outcome in outcomes:
+                if outcome[1] == "launched" and not debug:
+                    continue  # one per task placed; only ever logged
                 if raws is not None:
                     raw = raws.get(outcome[0])
                 resolved = self._outcome(outcome, status, raw)

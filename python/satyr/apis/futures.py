@@ -113,13 +113,15 @@ class MesosPoolExecutor(concurrent.futures.Executor):
         result = AsyncResult()
 
         def settle(done: AsyncResult) -> None:
-            if future.done():
-                return
-            exc = done.exception(0)
-            dropped = isinstance(exc, (Cancelled, concurrent.futures.CancelledError))
+            # Called once `done` is resolved: its value and exception are final.
+            exc = done._exception
             try:
                 if exc is None:
-                    future.set_result(done.get(0))
+                    future.set_result(done._value)
+                    return
+                dropped = isinstance(exc, (Cancelled, concurrent.futures.CancelledError))
+                if future.done():
+                    pass
                 elif not dropped or future.running():
                     # A call that failed before it ran (its workers cannot start, it fits no
                     # agent) fails, as the stdlib fails pending calls of a broken pool.
