@@ -209,6 +209,7 @@ fn take(
     let mut after_executor = None;
     let mut decoded = None;
     let mut slot = None;
+    let mut unlisted = None;
     if let Some(limit) = task.executor_slots {
         let mut info = task.info()?;
         if let (Some(e), Some(a)) = (info.executor.as_mut(), agent.as_ref()) {
@@ -229,6 +230,14 @@ fn take(
             let known = agent.as_ref().and_then(|a| a.executors.get(id));
             if let Some(known) = known {
                 executor_resources = Some(known.resources.clone());
+                if !bin.running.contains(id) {
+                    // Launched by us but not listed by this offer: it may have just exited,
+                    // and the master would then take its resources from this offer again.
+                    let want = convert::demand(&known.resources).ok()?;
+                    let got = find(&bin.remaining, &want).ok()??;
+                    after_executor = Some(bin.remaining.sub(&got).ok()?);
+                    unlisted = Some(id.clone());
+                }
             } else if !bin.running.contains(id) {
                 // A new executor: its resources come out of the offer too.
                 let want = convert::demand(&e.resources).ok()?;
@@ -255,6 +264,10 @@ fn take(
         e.resources = r;
     }
     let mut agent = agent;
+    if let Some(id) = unlisted {
+        // Set aside once per offer, not once per task.
+        bin.running.insert(id);
+    }
     if let Some((id, resources)) = new_executor {
         bin.running.insert(id.clone());
         if let Some(a) = agent.as_mut() {

@@ -248,6 +248,40 @@ fn executor_resources_are_paid_once_per_agent() {
     assert_eq!(launches(&out)[0].1, ["t5"]);
 }
 
+#[test]
+fn an_executor_the_offer_does_not_list_is_paid_for_in_case_it_just_exited() {
+    let mut core = core();
+    let executor = m::ExecutorInfo {
+        executor_id: m::ExecutorId { value: "e".into() },
+        resources: vec![scalar("cpus", 0.5), scalar("mem", 32.0)],
+        command: Some(m::CommandInfo::default()),
+        ..Default::default()
+    };
+    let with_executor = |id: &str| {
+        let mut t = task(id, 0.5, 10.0);
+        t.command = None;
+        t.executor = Some(executor.clone());
+        t
+    };
+    core.submit(with_executor("t0"), None).unwrap();
+    let out = core.offers(vec![offer("o1", "a1", 1.0, 100.0)], 0);
+    assert_eq!(launches(&out)[0].1, ["t0"]);
+    // Just launched, e is not in this offer's executor_ids: had it exited, the master would
+    // take its 0.5 cpus from this offer too, so the task's 0.5 alone does not fit.
+    core.submit(with_executor("t1"), None).unwrap();
+    let out = core.offers(vec![offer("o2", "a1", 0.5, 100.0)], 1);
+    assert!(launches(&out).is_empty());
+    assert_eq!(ops(&out)[0], "DECLINE");
+    // With room for both, it goes, with e's resources as launched (the master compares them).
+    let out = core.offers(vec![offer("o3", "a1", 1.0, 100.0)], 2);
+    assert_eq!(launches(&out)[0].1, ["t1"]);
+    let Op::Launch { tasks, .. } = &out.ops[0] else {
+        unreachable!()
+    };
+    let resources = &tasks[0].executor.as_ref().unwrap().resources;
+    assert_eq!(resources.len(), executor.resources.len());
+}
+
 /// The executors the tasks of an ACCEPT were launched into, in task order.
 fn executor_ids(out: &Output) -> Vec<String> {
     out.ops
