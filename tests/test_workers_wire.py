@@ -87,6 +87,32 @@ def test_a_big_pickle_and_a_big_result(pair: tuple[_wire.Channel, _wire.Channel]
     assert _wire.loads(result[1]) == bytes(5 * MB)
 
 
+def test_buffers_on_huge_pages_keep_every_byte(pair: tuple[_wire.Channel, _wire.Channel]) -> None:
+    # Past 4 MB the receiving buffer's aligned interior is advised onto huge pages: its first
+    # and last bytes lie outside that interior, and the sizes are not multiples of a page.
+    for size in (4 * MB, 9 * MB + 123, 17 * MB - 1):
+        data = os.urandom(size)
+        writable = bytearray(os.urandom(size + 1))
+        got = exchange(pair, _wire.dumps((data, writable)))
+        assert isinstance(got, tuple)
+        back, back_writable = _wire.loads(got)
+        assert type(back) is bytes and back == data
+        assert type(back_writable) is bytearray and back_writable == writable
+
+
+def test_unix_channels_ask_for_big_socket_buffers() -> None:
+    a, b = socket.socketpair()
+    with _wire.Channel(a) as channel, b:
+        sock = socket.socket(fileno=os.dup(channel.fileno()))
+        with sock:
+            # Linux doubles what it grants and caps it at net.core.wmem_max: well over its
+            # ~200 kB default either way, unless the machine's cap is below that default.
+            with open("/proc/sys/net/core/wmem_max") as f:
+                cap = int(f.read())
+            granted = sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
+            assert granted >= 2 * min(_wire.UNIX_BUFFER, cap)
+
+
 def test_a_peer_closing_mid_message_is_eof_not_a_hang() -> None:
     a, b = socket.socketpair()
     reader = _wire.Channel(b)
