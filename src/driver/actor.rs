@@ -629,7 +629,7 @@ async fn handshake(
     body: Bytes,
     timeout: std::time::Duration,
 ) -> Result<Handshake, DriverError> {
-    let mut pipe = Pipeline::new(connector.open(&endpoint).await?);
+    let mut pipe = connector.open_pipeline(&endpoint).await?;
     let mut request = Vec::new();
     connector.write_request(&endpoint, &body, None, &mut request);
     let exchange = async {

@@ -65,13 +65,45 @@ pub(crate) fn spawn(
             lost,
         };
         let mut conn: Option<Pipeline> = None;
-        while let Some(job) = jobs.recv().await {
+        let mut unread: Option<Unread> = None;
+        loop {
+            let job = match unread.take() {
+                None => jobs.recv().await,
+                Some(written) => {
+                    // Their answers arrive while the stream is paced: read together after the
+                    // pace, or before the next call's, not one wake-up each.
+                    hold_reads(&conn, true);
+                    let next = tokio::time::timeout(shared.pace(), jobs.recv()).await;
+                    hold_reads(&conn, false);
+                    caller.read_unread(&mut conn, written).await;
+                    match next {
+                        Ok(job) => job,
+                        Err(_) => continue,
+                    }
+                }
+            };
+            let Some(job) = job else { break };
             let mut batch = VecDeque::from([job]);
-            let linger = shared.pace().min(ACK_LINGER);
-            gather(&mut jobs, &mut batch, linger).await;
-            caller.send(&mut conn, batch).await;
+            let pace = shared.pace();
+            gather(&mut jobs, &mut batch, pace.min(ACK_LINGER)).await;
+            let defer = !pace.is_zero() && batch.iter().all(Job::lingers);
+            unread = caller.send(&mut conn, batch, defer).await;
         }
     })
+}
+
+/// Implicit acknowledgements written on the kept connection whose answers are not read yet.
+struct Unread {
+    jobs: VecDeque<Job>,
+    /// The connection was reused when they were written: if it turns out closed before their
+    /// first answer, the master closed it while idle and they go again.
+    reused: bool,
+}
+
+fn hold_reads(conn: &Option<Pipeline>, held: bool) {
+    if let Some(pipe) = conn {
+        pipe.hold_reads(held);
+    }
 }
 
 /// Adds the calls queued behind the first, waiting up to `linger` for more while every call so
@@ -118,8 +150,14 @@ impl Caller {
         }
     }
 
-    /// Sends `batch` pipelined and answers every job in it.
-    async fn send(&self, slot: &mut Option<Pipeline>, mut batch: VecDeque<Job>) {
+    /// Sends `batch` pipelined and answers every job in it; with `defer`, once written, its
+    /// jobs (nobody waits for them) are handed back unread instead.
+    async fn send(
+        &self,
+        slot: &mut Option<Pipeline>,
+        mut batch: VecDeque<Job>,
+        defer: bool,
+    ) -> Option<Unread> {
         // A kept connection the master closed meanwhile shows only when read: its requests
         // were not processed, so they go again once, on a new connection.
         let mut fresh_retry = true;
@@ -127,9 +165,12 @@ impl Caller {
             let reused = slot.is_some();
             let pipe = match slot {
                 Some(pipe) => pipe,
-                None => match self.connector.open(&self.endpoint).await {
-                    Ok(io) => slot.insert(Pipeline::new(io)),
-                    Err(e) => return self.fail_all(batch, e),
+                None => match self.connector.open_pipeline(&self.endpoint).await {
+                    Ok(pipe) => slot.insert(pipe),
+                    Err(e) => {
+                        self.fail_all(batch, e);
+                        return None;
+                    }
                 },
             };
             let mut out = Vec::new();
@@ -151,49 +192,86 @@ impl Caller {
                 }
                 Ok(Err(e)) => {
                     *slot = None;
-                    return self.fail_all(batch, self.connect_error(e.to_string()));
+                    self.fail_all(batch, self.connect_error(e.to_string()));
+                    return None;
                 }
                 Err(_) => {
                     *slot = None;
-                    return self.fail_all(batch, DriverError::Timeout(self.timeout));
+                    self.fail_all(batch, DriverError::Timeout(self.timeout));
+                    return None;
                 }
             }
-            let mut first = true;
-            let mut closed = false;
-            while let Some(job) = batch.pop_front() {
-                let answer = match tokio::time::timeout(self.timeout, pipe.read_answer()).await {
-                    Ok(Ok(answer)) => answer,
-                    Ok(Err(ReadError::Closed)) if first && reused && fresh_retry => {
-                        tracing::debug!("the kept calls connection was closed; reconnecting");
-                        batch.push_front(job);
-                        break;
-                    }
-                    Ok(Err(e)) => {
-                        *slot = None;
-                        batch.push_front(job);
-                        return self.fail_all(batch, self.connect_error(e.to_string()));
-                    }
-                    Err(_) => {
-                        *slot = None;
-                        batch.push_front(job);
-                        return self.fail_all(batch, DriverError::Timeout(self.timeout));
-                    }
-                };
-                first = false;
-                let close = answer.close;
-                self.finish(job, self.judge(answer));
-                if close {
-                    closed = true;
-                    break; // the master processed nothing after this one: send the rest again
+            if defer {
+                return Some(Unread {
+                    jobs: batch,
+                    reused: reused && fresh_retry,
+                });
+            }
+            batch = self.read_answers(slot, batch, reused && fresh_retry).await;
+            fresh_retry = false;
+        }
+        None
+    }
+
+    /// Reads the answers of calls written earlier, sending again those the master did not
+    /// process.
+    async fn read_unread(&self, slot: &mut Option<Pipeline>, written: Unread) {
+        let rest = self.read_answers(slot, written.jobs, written.reused).await;
+        if !rest.is_empty() {
+            // Not deferred again: nothing else is sent until these are through.
+            let _ = self.send(slot, rest, false).await;
+        }
+    }
+
+    /// Reads the answers of `batch`, just written on `slot`, and answers its jobs; returns the
+    /// jobs to send again, on a new connection (the master closed this one before them).
+    /// `retry_closed`: the connection was a kept one, so its being closed before the first
+    /// answer means the master closed it while idle.
+    async fn read_answers(
+        &self,
+        slot: &mut Option<Pipeline>,
+        mut batch: VecDeque<Job>,
+        retry_closed: bool,
+    ) -> VecDeque<Job> {
+        let Some(pipe) = slot.as_mut() else {
+            self.fail_all(batch, self.connect_error("the connection is gone".into()));
+            return VecDeque::new();
+        };
+        let mut first = true;
+        let mut closed = false;
+        while let Some(job) = batch.pop_front() {
+            let answer = match tokio::time::timeout(self.timeout, pipe.read_answer()).await {
+                Ok(Ok(answer)) => answer,
+                Ok(Err(ReadError::Closed)) if first && retry_closed => {
+                    tracing::debug!("the kept calls connection was closed; reconnecting");
+                    batch.push_front(job);
+                    break;
                 }
-            }
-            if closed || !batch.is_empty() {
-                *slot = None;
-            }
-            if !batch.is_empty() {
-                fresh_retry = false;
+                Ok(Err(e)) => {
+                    *slot = None;
+                    batch.push_front(job);
+                    self.fail_all(batch, self.connect_error(e.to_string()));
+                    return VecDeque::new();
+                }
+                Err(_) => {
+                    *slot = None;
+                    batch.push_front(job);
+                    self.fail_all(batch, DriverError::Timeout(self.timeout));
+                    return VecDeque::new();
+                }
+            };
+            first = false;
+            let close = answer.close;
+            self.finish(job, self.judge(answer));
+            if close {
+                closed = true;
+                break; // the master processed nothing after this one: send the rest again
             }
         }
+        if closed || !batch.is_empty() {
+            *slot = None;
+        }
+        batch
     }
 
     fn fail_all(&self, batch: VecDeque<Job>, error: DriverError) {
@@ -346,7 +424,7 @@ mod tests {
         });
         let (jobs, replies): (VecDeque<_>, Vec<_>) = ["a", "b", "c"].map(job).into_iter().unzip();
         let mut slot = None;
-        tokio::time::timeout(PATIENCE, caller.send(&mut slot, jobs))
+        tokio::time::timeout(PATIENCE, caller.send(&mut slot, jobs, false))
             .await
             .expect("the calls were not pipelined");
         assert_eq!(server.await.unwrap(), ["a", "b", "c"]);
@@ -388,12 +466,12 @@ mod tests {
         });
         let (jobs, replies): (VecDeque<_>, Vec<_>) = ["a", "b", "c"].map(job).into_iter().unzip();
         let mut slot = None;
-        caller.send(&mut slot, jobs).await;
+        caller.send(&mut slot, jobs, false).await;
         for reply in replies {
             assert!(reply.await.unwrap().is_ok());
         }
         let (d, reply) = job("d");
-        caller.send(&mut slot, VecDeque::from([d])).await;
+        caller.send(&mut slot, VecDeque::from([d]), false).await;
         assert!(reply.await.unwrap().is_ok());
         let (again, last) = server.await.unwrap();
         assert_eq!(
@@ -412,7 +490,7 @@ mod tests {
             s.write_all(moved).await.unwrap();
         });
         let (a, reply) = job("a");
-        caller.send(&mut None, VecDeque::from([a])).await;
+        caller.send(&mut None, VecDeque::from([a]), false).await;
         assert!(matches!(
             reply.await.unwrap(),
             Err(DriverError::SubscriptionLost(_))
@@ -421,6 +499,109 @@ mod tests {
         assert_eq!(
             lost.redirect.map(|e| e.authority()),
             Some("10.0.0.2:5050".into())
+        );
+    }
+
+    /// The calls task of [`spawn`], on a paced stream; its jobs channel.
+    async fn paced_calls() -> (mpsc::UnboundedSender<Job>, TcpListener) {
+        let (caller, listener, _) = caller().await;
+        let shared = Arc::new(Shared::new(None));
+        shared.set_pace(Duration::from_millis(300));
+        let (jobs, jobs_rx) = mpsc::unbounded_channel();
+        let (lost, _) = mpsc::unbounded_channel();
+        let endpoint = caller.endpoint.clone();
+        spawn(
+            caller.connector,
+            endpoint,
+            "stream-1".into(),
+            PATIENCE,
+            jobs_rx,
+            lost,
+            shared,
+        );
+        (jobs, listener)
+    }
+
+    fn implicit_ack(body: &str) -> Job {
+        Job {
+            body: Bytes::from(body.to_owned()),
+            what: "ACKNOWLEDGE",
+            reply: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn answers_to_paced_acknowledgements_are_read_before_the_next_call() {
+        let (jobs, listener) = paced_calls().await;
+        let (arrived, acks_in) = oneshot::channel();
+        let server = tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let acks = requests(&mut s, 2).await;
+            arrived.send(()).unwrap();
+            s.write_all(&[ACCEPTED, ACCEPTED].concat()).await.unwrap();
+            let call = requests(&mut s, 1).await;
+            let refusal = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 8\r\n\r\nno offer";
+            s.write_all(refusal).await.unwrap();
+            (acks, call)
+        });
+        jobs.send(implicit_ack("ack-1")).unwrap();
+        jobs.send(implicit_ack("ack-2")).unwrap();
+        // Sent once the acknowledgements were written, their answers not read yet.
+        acks_in.await.unwrap();
+        let (accept, reply) = job("accept");
+        jobs.send(accept).unwrap();
+        // The acknowledgements' answers, read late, are theirs: the call gets its own.
+        let got = tokio::time::timeout(PATIENCE, reply)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(matches!(got, Err(DriverError::Http { status: 400, body }) if body == "no offer"));
+        let (acks, call) = server.await.unwrap();
+        assert_eq!(
+            (acks, call),
+            (
+                vec!["ack-1".to_owned(), "ack-2".to_owned()],
+                vec!["accept".to_owned()]
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn paced_acknowledgements_the_master_did_not_take_go_again() {
+        let (jobs, listener) = paced_calls().await;
+        let (arrived, acks_in) = oneshot::channel();
+        let server = tokio::spawn(async move {
+            let (mut first, _) = listener.accept().await.unwrap();
+            requests(&mut first, 2).await;
+            first
+                .write_all(
+                    b"HTTP/1.1 202 Accepted\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+                )
+                .await
+                .unwrap();
+            drop(first);
+            arrived.send(()).unwrap();
+            let (mut second, _) = listener.accept().await.unwrap();
+            let again = requests(&mut second, 1).await;
+            second.write_all(ACCEPTED).await.unwrap();
+            let call = requests(&mut second, 1).await;
+            second.write_all(ACCEPTED).await.unwrap();
+            (again, call)
+        });
+        jobs.send(implicit_ack("ack-1")).unwrap();
+        jobs.send(implicit_ack("ack-2")).unwrap();
+        acks_in.await.unwrap();
+        let (accept, reply) = job("accept");
+        jobs.send(accept).unwrap();
+        let got = tokio::time::timeout(PATIENCE, reply)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(got.is_ok());
+        let (again, call) = server.await.unwrap();
+        assert_eq!(
+            (again, call),
+            (vec!["ack-2".to_owned()], vec!["accept".to_owned()])
         );
     }
 

@@ -5,6 +5,7 @@
 //! No connection pool and no redirect following: the driver owns exactly two connections (the
 //! subscription stream and one for calls) and must see every 307 itself.
 
+use std::os::fd::{AsRawFd, RawFd};
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -23,7 +24,7 @@ use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
 
 use super::error::DriverError;
 use super::master_url::{Endpoint, Scheme};
-use super::pipeline::Stream;
+use super::pipeline::{Pipeline, Stream};
 
 /// The stream id header of the scheduler API.
 pub const STREAM_ID: &str = "Mesos-Stream-Id";
@@ -125,6 +126,17 @@ impl Connector {
 
     /// Opens a TCP connection, and TLS over it for https.
     pub async fn open(&self, ep: &Endpoint) -> Result<Box<dyn Stream>, DriverError> {
+        Ok(self.open_socket(ep).await?.0)
+    }
+
+    /// A connection spoken by hand (see [`super::pipeline`]), over TCP or TLS.
+    pub async fn open_pipeline(&self, ep: &Endpoint) -> Result<Pipeline, DriverError> {
+        let (io, socket) = self.open_socket(ep).await?;
+        Ok(Pipeline::over_socket(io, socket))
+    }
+
+    /// The stream, and the TCP socket under it (open as long as the stream is).
+    async fn open_socket(&self, ep: &Endpoint) -> Result<(Box<dyn Stream>, RawFd), DriverError> {
         let fail = |reason: String| DriverError::Connect {
             endpoint: ep.authority(),
             reason,
@@ -133,8 +145,9 @@ impl Connector {
             .await
             .map_err(|_| fail(format!("timed out after {:?}", self.connect_timeout)))?
             .map_err(fail)?;
+        let socket = tcp.as_raw_fd();
         match ep.scheme {
-            Scheme::Http => Ok(Box::new(tcp)),
+            Scheme::Http => Ok((Box::new(tcp), socket)),
             Scheme::Https => {
                 let name = ServerName::try_from(ep.host.clone())
                     .map_err(|e| DriverError::Tls(format!("bad server name {:?}: {e}", ep.host)))?;
@@ -143,7 +156,7 @@ impl Connector {
                     .await
                     .map_err(|_| fail("TLS handshake timed out".into()))?
                     .map_err(|e| fail(format!("TLS handshake failed: {e}")))?;
-                Ok(Box::new(stream))
+                Ok((Box::new(stream), socket))
             }
         }
     }

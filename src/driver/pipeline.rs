@@ -3,6 +3,8 @@
 //! read, instead of one round trip each as with hyper's client. A server answers a connection's
 //! requests in the order sent (RFC 9112 §9.3.2); libprocess does.
 
+use std::os::fd::RawFd;
+
 use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
@@ -89,10 +91,17 @@ pub(crate) struct Head {
     pub body: BodyLength,
 }
 
+/// While reads are held (see [`Pipeline::hold_reads`]), the kernel wakes the reader only once
+/// this much has arrived: far more than a paced pause gathers (a few kB of events), while a
+/// bigger burst still wakes it early, and small enough to leave the receive window alone.
+const HELD_LOW_WATER: libc::c_int = 16 * 1024;
+
 /// One connection: writes requests, reads their responses in order.
 pub(crate) struct Pipeline {
     io: Box<dyn Stream>,
     buf: BytesMut,
+    /// The TCP socket under `io` (owned by it), when known.
+    socket: Option<RawFd>,
 }
 
 impl Pipeline {
@@ -100,6 +109,42 @@ impl Pipeline {
         Pipeline {
             io,
             buf: BytesMut::with_capacity(16 * 1024),
+            socket: None,
+        }
+    }
+
+    /// A pipeline over `io`, which runs over (and keeps open) the TCP socket `socket`.
+    pub fn over_socket(io: Box<dyn Stream>, socket: RawFd) -> Self {
+        Pipeline {
+            socket: Some(socket),
+            ..Pipeline::new(io)
+        }
+    }
+
+    /// Holds reads (`true`) while the reader pauses on purpose: each arriving TCP segment
+    /// would otherwise wake the runtime's poller for a reader that is not waiting, one context
+    /// switch per event. Released, the kernel signals the bytes already queued at once, so
+    /// nothing waits longer than the pause. Only an optimisation: a failure changes nothing.
+    pub fn hold_reads(&self, held: bool) {
+        let Some(fd) = self.socket else { return };
+        let low_water: libc::c_int = if held { HELD_LOW_WATER } else { 1 };
+        #[allow(unsafe_code)]
+        // SAFETY: `fd` is the socket `self.io` owns, open for as long as `self` lives; the
+        // option's value is a c_int that outlives the call.
+        let done = unsafe {
+            libc::setsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                libc::SO_RCVLOWAT,
+                (&low_water as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        if done != 0 {
+            tracing::debug!(
+                "SO_RCVLOWAT {low_water}: {}",
+                std::io::Error::last_os_error()
+            );
         }
     }
 

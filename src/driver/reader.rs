@@ -77,7 +77,9 @@ async fn read(
         let data = match tokio::time::timeout(wait, pipe.body_piece(&mut body)).await {
             Err(_) if more_at_hand => {
                 more_at_hand = false;
+                pipe.hold_reads(true);
                 tokio::time::sleep(shared.pace()).await;
+                pipe.hold_reads(false);
                 continue;
             }
             Err(_) => return DriverError::HeartbeatTimeout(window),
