@@ -450,7 +450,8 @@ class QueueScheduler(Scheduler):
                 executor_cpus=executor_cpus,
             )
             self._results[call.task_id] = result
-        self._wake.set()
+        if not self._wake.is_set():  # a burst wakes the tick thread once, not per call
+            self._wake.set()
         return result
 
     def kill(self, task: TaskInfo | TaskID | PoolCall | str) -> None:

@@ -14,6 +14,7 @@ import pickle
 import threading
 import types
 from collections.abc import Callable, Mapping, Sequence
+from operator import is_
 from typing import Any
 
 import cloudpickle
@@ -72,13 +73,17 @@ class _Entry:
             or fn.__dict__
         ):
             return False
-        closure = _closure_values(fn)
-        if len(closure) != len(self.closure):
-            return False
-        if not all(a is b for a, b in zip(closure, self.closure, strict=True)):
-            return False
-        g = fn.__globals__
-        return all(g.get(n, _MISSING) is v for n, v in zip(self.names, self.globals, strict=True))
+        # Compared with C-level loops: this runs for every call a pool sends.
+        cells = fn.__closure__
+        if cells or self.closure:
+            closure = _closure_values(fn)
+            if len(closure) != len(self.closure) or not all(map(is_, closure, self.closure)):
+                return False
+        if self.names:
+            g = fn.__globals__
+            now = [g.get(n, _MISSING) for n in self.names]
+            return all(map(is_, now, self.globals))
+        return True
 
 
 _cache: dict[int, _Entry] = {}
@@ -165,7 +170,7 @@ def dumps_call(
     cloudpickle's would."""
     target, plain = _function(fn)
     call = (target, tuple(args), dict(kwargs))
-    if plain and all(type(a) in _PLAIN for a in call[1]):
-        if all(type(v) in _PLAIN for v in call[2].values()):
+    if plain and _PLAIN.issuperset(map(type, call[1])):
+        if not call[2] or _PLAIN.issuperset(map(type, call[2].values())):
             return pickle.dumps(call, protocol=5, buffer_callback=buffer_callback)
     return cloudpickle.dumps(call, protocol=5, buffer_callback=buffer_callback)

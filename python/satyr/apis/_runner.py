@@ -133,6 +133,9 @@ class Framework:
         # One key per framework: a warm executor shared by two pools runs each one's initializer.
         self._init = (secrets.token_hex(8), initializer, tuple(initargs)) if initializer else None
         self._template_number: int | None = None
+        #: SATYR_PAYLOAD_THRESHOLD, read once: reading the environment costs more than
+        #: pickling a small call.
+        self._threshold = payload_threshold()
         self.limit = limit
         self.defaults = dict(defaults)
         self.scheduler = QueueScheduler(**dict(scheduler_options or {}))
@@ -176,7 +179,7 @@ class Framework:
         if self.workers is None or options:
             if not options and self._init is None:
                 data = dumps_call(fn, args, kwargs)
-                if len(data) <= payload_threshold():
+                if len(data) <= self._threshold:
                     name = getattr(fn, "__name__", None) or "python-task"
                     template = self._template()
                     send = functools.partial(self.scheduler.submit_call, template, name, data)
