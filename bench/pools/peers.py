@@ -375,8 +375,7 @@ def measure(peer: Peer, args: argparse.Namespace, spin_n: int) -> dict[str, floa
         return t[0] * 1e3
 
     # One unmeasured round trip first, for every peer: on a VM the first touch of memory the
-    # host has not backed yet costs several times a later one (here 420 ms against 17 ms for
-    # 100 MB), which would measure the machine, not the peer.
+    # host has not backed yet is slower than a later one, which would measure the machine.
     big()
     out["100 MB round trip"] = median_of(reps, big)
     return out

@@ -53,7 +53,6 @@ fn recv_buffer(
         return Err(PyErr::fetch(py));
     }
     let addr = start as usize;
-    advise_huge_pages(addr, size);
     let filled = py.detach(move || {
         // SAFETY: see above: `addr` points at `size` writable bytes owned by `obj`, kept alive
         // by this function's frame.
@@ -65,29 +64,6 @@ fn recv_buffer(
         Ok(true) => Ok(obj.unbind()),
         Ok(false) => Err(PyEOFError::new_err("the connection was closed")),
         Err(e) => Err(e.into()),
-    }
-}
-
-/// Buffers at least this big are backed by transparent huge pages where the kernel offers them.
-const HUGE_FROM: usize = 4 << 20;
-const HUGE_PAGE: usize = 2 << 20;
-
-/// Asks the kernel to back the 2 MiB-aligned interior of a fresh buffer with huge pages. Filling
-/// a new 100 MB buffer otherwise takes 25,600 page faults, which cost more than the transfer
-/// (75 ms against 16 ms here). Only advice: an error (no THP, an old kernel) changes nothing.
-#[allow(unsafe_code)] // madvise(2) on memory this module just allocated
-fn advise_huge_pages(addr: usize, size: usize) {
-    if size < HUGE_FROM {
-        return;
-    }
-    let first = addr.next_multiple_of(HUGE_PAGE);
-    let end = (addr + size) / HUGE_PAGE * HUGE_PAGE;
-    if end > first {
-        // SAFETY: [first, end) lies inside the object's storage; MADV_HUGEPAGE neither frees nor
-        // changes its contents.
-        unsafe {
-            libc::madvise(first as *mut libc::c_void, end - first, libc::MADV_HUGEPAGE);
-        }
     }
 }
 

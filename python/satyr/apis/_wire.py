@@ -31,8 +31,9 @@ BIG = 1 << 16
 CHUNK = 1 << 16
 #: Socket buffers asked for on a Unix socket (the kernel caps them at net.core.wmem_max and
 #: rmem_max): with the default ~200 kB, a 100 MB buffer crosses in ~500 hand-overs between the
-#: two processes, and on 2 busy cores each can wait for a time slice (100 MB: 570-600 ms against
-#: 80-140 ms with 4 MB here). TCP keeps its own autotuning, which setting a size would disable.
+#: two processes, and on 2 busy cores each can wait for a time slice (measured here under load:
+#: 570-600 ms with the default, 80-140 ms with 4 MB). TCP keeps its own autotuning, which setting
+#: a size would disable.
 UNIX_BUFFER = 4 << 20
 _HEAD = struct.Struct("!QI")
 #: An out-of-band buffer: its length and whether it was writable (a bytearray, a numpy array's
