@@ -249,9 +249,17 @@ def test_a_burst_of_calls_paces_the_event_stream_until_it_is_over(plain: QueueSc
     # Paced while many were unfinished: their statuses were read in bursts.
     assert max(paces) > 0
     wait_until("the event stream to be read as it comes again", lambda: driver.event_pace == 0)
+
     # Every status was acknowledged (pipelined): the master keeps a finished task among the
-    # framework's active ones until its status is acknowledged.
-    ids = {r.task.task_id for r in results}
+    # framework's active ones until its status is acknowledged. A call may have finished as a
+    # later attempt (`<id>.retryN`): a launch the master refused, racing an executor's exit, is
+    # retried, and the refused attempt never ran.
+    def attempt_id(call: PoolCall) -> str:
+        return call.task_id if call.attempt == 1 else f"{call.task_id}.retry{call.attempt - 1}"
+
+    calls_ended = [r.task for r in results]
+    assert all(isinstance(c, PoolCall) for c in calls_ended)
+    ids = {attempt_id(c) for c in calls_ended}
 
     def acknowledged() -> bool:
         with urllib.request.urlopen(f"{driver.master}/master/state", timeout=10) as r:
