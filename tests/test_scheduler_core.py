@@ -304,3 +304,73 @@ def test_own_clock_and_threads() -> None:
     ops, outcomes = core.offers([offer("o1", "a1", 100.0, 1e9)])
     assert sum(len(t) for t in launched_tasks(ops)) == 800
     assert len(outcomes) == 800
+
+
+def update_event(task_id: str, state: str, **extra: Any) -> bytes:
+    plain = _satyr.decode("mesos.v1.TaskStatus", status(task_id, state, **extra))
+    return enc("mesos.v1.scheduler.Event", {"type": "UPDATE", "update": {"status": plain}})
+
+
+def python_template() -> bytes:
+    return enc(
+        "mesos.v1.TaskInfo",
+        {
+            "name": "template",
+            "task_id": {"value": "template"},
+            "resources": [scalar("cpus", 0.5), scalar("mem", 32.0)],
+            "executor": {
+                "executor_id": {"value": "satyr-e"},
+                "command": {"value": "python"},
+            },
+            "labels": {"labels": [{"key": "python"}]},
+        },
+    )
+
+
+def test_template_copies_launch_as_their_own_tasks(core: SchedulerCore) -> None:
+    number = core.add_template(python_template())
+    assert core.submit_call(number, "c1", "f", b"call one") == "c1"
+    assert core.submit_call(number, "c2", "g", b"") == "c2"
+    ops, _ = core.offers([offer("o1", "a1", 2.0, 1024.0)], 0.1)
+    infos = calls(ops)[0]["accept"]["operations"][0]["launch"]["task_infos"]
+    assert [(t["task_id"]["value"], t["name"]) for t in infos] == [("c1", "f"), ("c2", "g")]
+    assert infos[0]["data"] == b"call one" and infos[1].get("data", b"") == b""
+    assert all(t["executor"]["command"]["value"] == "python" for t in infos)
+    assert all(t["labels"] == {"labels": [{"key": "python"}]} for t in infos)
+    with pytest.raises(ValueError, match="no task template number 7"):
+        core.submit_call(7, "c3", "f", b"")
+    with pytest.raises(ValueError, match="already in use"):
+        core.submit_call(number, "c1", "f", b"")
+
+
+def test_settle_updates_takes_a_burst_of_template_calls_in_one_input(core: SchedulerCore) -> None:
+    number = core.add_template(python_template())
+    for i in range(3):
+        core.submit_call(number, f"c{i}", "f", b"call")
+    core.submit(task("plain", cpus=0.5))
+    core.offers([offer("o1", "a1", 4.0, 1024.0)], 0.1)
+    python = {"labels": {"labels": [{"key": "python"}]}}
+    finished = update_event("c0", "TASK_FINISHED", data=b"result 0", **python)
+    running = update_event("c1", "TASK_RUNNING")
+    failed = update_event("c2", "TASK_FAILED", message="lost", reason="REASON_EXECUTOR_TERMINATED")
+
+    # Not only template copies: nothing is done, the caller takes them one by one.
+    assert core.settle_updates([finished, update_event("plain", "TASK_RUNNING")], 0.2) is None
+    # A finished call whose result is not inline (out of band, or no data) neither.
+    assert core.settle_updates([update_event("c0", "TASK_FINISHED", **python)], 0.2) is None
+    assert core.counts() == {"TASK_STARTING": 4}
+
+    out = core.settle_updates([finished, running, failed], 0.3)
+    assert out is not None
+    ops, outcomes, digests = out
+    assert [d[0] for d in digests] == ["c0", "c1", "c2"]
+    assert digests[0][2] == b"result 0" and digests[1][2] is None and digests[2][2] is None
+    assert _satyr.decode("mesos.v1.TaskStatus", digests[1][1])["state"] == "TASK_RUNNING"
+    assert ("c0", "finished", None, False) in outcomes
+    assert ("c1", "update", "TASK_RUNNING", False) in outcomes
+    assert any(o[0] == "c2" and o[1] == "retry" for o in outcomes)  # a lost executor: again
+    assert core.state("c0") is None and core.state("c1") == "TASK_RUNNING"
+    assert core.stats()["finished"] == 1
+    # Not an UPDATE at all.
+    heartbeat = enc("mesos.v1.scheduler.Event", {"type": "HEARTBEAT"})
+    assert core.settle_updates([heartbeat], 0.4) is None

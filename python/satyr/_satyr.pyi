@@ -377,11 +377,14 @@ class SchedulerCore:
         """An UPDATE event (``mesos.v1.scheduler.Event`` bytes) without proxies: ``(task id
         as submitted, state, TaskStatus bytes, pickled result inline or None)``; None for
         other events."""
-    @staticmethod
-    def update_digests(
-        events: Sequence[bytes],
-    ) -> list[tuple[str, str, bytes, bytes | None] | None]:
-        """``update_digest`` of each event, in one call."""
+    def settle_updates(
+        self, events: Sequence[bytes], now: float | None = None
+    ) -> tuple[list[_Op], list[_Outcome], list[tuple[str, bytes, bytes | None]]] | None:
+        """A burst of UPDATE events of template copies (``submit_call``) as one input, each
+        decoded once: ``(ops, outcomes, digests)``, a digest being ``(task id as submitted,
+        TaskStatus bytes, inline result)`` for each event, in order. None, having done nothing,
+        when an event is not an UPDATE of a live template copy, or is a finished one whose
+        result is not inline (the caller takes those one by one)."""
     def submit_many(self, tasks: Sequence[bytes], max_attempts: int | None = None) -> list[str]:
         """Queues many TaskInfos; on an error, the tasks before it stay queued."""
     def offers(self, offers: Sequence[bytes], now: float | None = None) -> _Output:

@@ -511,29 +511,44 @@ class QueueScheduler(Scheduler):
         *args: Any,
         status: TaskStatus | None = None,
         raw: tuple[str, bytes, bytes | None] | None = None,
-        raws: Mapping[str, tuple[str, bytes, bytes | None]] | None = None,
     ) -> None:
         """Runs one core input, sends its ops in order, then resolves what ended. ``status``
-        is the status the input carried, or ``raw`` its digest (``core.update_digest``);
-        ``raws`` maps task ids to the digests of statuses an input of several carried."""
+        is the status the input carried, or ``raw`` its digest (``core.update_digest``)."""
         done: list[tuple[AsyncResult, Any, BaseException | None]] = []
         with self._lock:
             out = fn(*args)
             if out is None:
                 return
-            ops, outcomes = out
-            self._outbox.extend(ops)
-            debug = log.isEnabledFor(logging.DEBUG)
-            for outcome in outcomes:
-                if outcome[1] == "launched" and not debug:
-                    continue  # one per task placed; only ever logged
-                if raws is not None:
-                    raw = raws.get(outcome[0])
-                resolved = self._outcome(outcome, status, raw)
-                if resolved is not None:
-                    done.append(resolved)
-            if done:
-                self._changed.notify_all()
+            self._take(out, done, status, raw, None)
+        self._finish(done)
+
+    def _take(
+        self,
+        out: tuple[list[tuple[str, bytes]], list[tuple[str, str, str | None, bool]]],
+        done: list[tuple[AsyncResult, Any, BaseException | None]],
+        status: TaskStatus | None,
+        raw: tuple[str, bytes, bytes | None] | None,
+        raws: Mapping[str, tuple[str, bytes, bytes | None]] | None,
+    ) -> None:
+        """Queues a core output's ops and collects the results it ends into ``done`` (under
+        the queue's lock). ``raws`` maps task ids to the digests of the statuses an input of
+        several carried."""
+        ops, outcomes = out
+        self._outbox.extend(ops)
+        debug = log.isEnabledFor(logging.DEBUG)
+        for outcome in outcomes:
+            if outcome[1] == "launched" and not debug:
+                continue  # one per task placed; only ever logged
+            if raws is not None:
+                raw = raws.get(outcome[0])
+            resolved = self._outcome(outcome, status, raw)
+            if resolved is not None:
+                done.append(resolved)
+        if done:
+            self._changed.notify_all()
+
+    def _finish(self, done: list[tuple[AsyncResult, Any, BaseException | None]]) -> None:
+        """Sends the ops queued, then resolves ``done`` (not under the queue's lock)."""
         if self._outbox:  # also ops an earlier input left when it raised
             self._flush()
         for result, value, exc in done:
@@ -648,28 +663,26 @@ class QueueScheduler(Scheduler):
 
     def _raw_updates(self, driver: SchedulerDriver, events: list[bytes]) -> bool:
         """Takes a burst of UPDATE events as one core input when every one settles a template
-        call from its bytes (``_raw_event``'s lean case); False, having done nothing, when one
-        needs more (a proxy, a result fetched from a sandbox) or a subclass overrides
-        ``on_update``: the driver then hands them over one by one."""
+        call from its bytes (``_raw_event``'s lean case): each decoded once, in the core.
+        False, having done nothing, when one needs more (a proxy, a result fetched from a
+        sandbox) or a subclass overrides ``on_update``: the driver then hands them over one
+        by one."""
         if type(self).on_update is not QueueScheduler.on_update:
             return False
-        digests = self.core.update_digests(events)
-        raws: dict[str, tuple[str, bytes, bytes | None]] = {}
-        with self._lock:
-            for digest in digests:
-                if digest is None:
-                    return False
-                task_id, state, status_bytes, inline = digest
-                result = self._results.get(task_id)
-                if result is None or not isinstance(result.task, PoolCall):
-                    return False
-                if inline is None and state == "TASK_FINISHED":
-                    return False
-                raws[task_id] = (task_id, status_bytes, inline)
-            for task_id, raw in raws.items():
-                self.statuses._put(task_id, raw[1])
+        done: list[tuple[AsyncResult, Any, BaseException | None]] = []
         try:
-            self._feed(self.core.events, events, raws=raws)
+            with self._lock:
+                out = self.core.settle_updates(events)
+                if out is None:
+                    return False
+                ops, outcomes, digests = out
+                raws: dict[str, tuple[str, bytes, bytes | None]] = {}
+                put = self.statuses._put
+                for digest in digests:
+                    raws[digest[0]] = digest
+                    put(digest[0], digest[1])
+                self._take((ops, outcomes), done, None, None, raws)
+            self._finish(done)
         finally:
             self._pace(driver)
         return True

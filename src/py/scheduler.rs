@@ -7,7 +7,7 @@
 //! bytes)` to send in order, `outcomes` a list of `(task id, kind, detail, is_worker)`.
 
 use std::cell::Cell;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use prost::Message;
@@ -19,7 +19,7 @@ use crate::binpack::{Method, Packing, Problem};
 use crate::proto::mesos::scheduler::{event, Event};
 use crate::proto::mesos::{self as m};
 use crate::scheduler::{
-    Config, Heuristic, Output, Placer, SchedulerCore, EXCEPTION, OUTCOME_LABEL,
+    Config, Heuristic, Output, Placer, SchedulerCore, Template, EXCEPTION, OUTCOME_LABEL,
 };
 use crate::{Error, Result};
 
@@ -38,6 +38,13 @@ type Digest<'py> = (
     Bound<'py, PyBytes>,
     Option<Bound<'py, PyBytes>>,
 );
+
+/// `settle_updates`' digest of one status: (task id as submitted, TaskStatus bytes, inline
+/// result).
+type Settled<'py> = (String, Bound<'py, PyBytes>, Option<Bound<'py, PyBytes>>);
+
+/// `settle_updates`' answer: ops, outcomes and a digest per event.
+type SettledOutput<'py> = (Bound<'py, PyList>, Bound<'py, PyList>, Vec<Settled<'py>>);
 
 fn encode(out: Output) -> Encoded {
     Encoded {
@@ -120,7 +127,7 @@ pub struct PySchedulerCore {
     inner: Mutex<SchedulerCore>,
     start: Instant,
     /// TaskInfos that `submit_call` copies (pool calls with the pool's default settings).
-    templates: Mutex<Vec<m::TaskInfo>>,
+    templates: Mutex<Vec<Arc<Template>>>,
 }
 
 /// Label of a Python task's status whose result travelled out of band (`satyr.payload=url`).
@@ -354,7 +361,7 @@ impl PySchedulerCore {
             .templates
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        templates.push(info);
+        templates.push(Arc::new(Template::new(info)));
         Ok(templates.len() - 1)
     }
 
@@ -372,7 +379,7 @@ impl PySchedulerCore {
         max_attempts: Option<u32>,
         executor_cpus: Option<f64>,
     ) -> PyResult<String> {
-        let mut info = {
+        let template = {
             let templates = self
                 .templates
                 .lock()
@@ -381,12 +388,8 @@ impl PySchedulerCore {
                 Error::InvalidArgument(format!("no task template number {template}"))
             })?
         };
-        info.task_id = m::TaskId { value: task_id };
-        info.name = name;
-        info.data = Some(data.to_vec());
-        let encoded = info.encode_to_vec();
         Ok(self.with(py, false, |core| {
-            core.submit_decoded(info, encoded, max_attempts, executor_cpus)
+            core.submit_copy(&template, task_id, &name, data, max_attempts, executor_cpus)
         })??)
     }
 
@@ -412,13 +415,61 @@ impl PySchedulerCore {
         )))
     }
 
-    /// `update_digest` of each event, in one call.
-    #[staticmethod]
-    fn update_digests<'py>(
+    /// A burst of UPDATE events (`mesos.v1.scheduler.Event` bytes) of template copies
+    /// (`submit_call`) as one input, each decoded once: `(ops, outcomes, digests)`, a digest
+    /// being `(task id as submitted, TaskStatus bytes, inline result)` for each event, in order.
+    /// None, having done nothing, when an event is not an UPDATE of a live template copy, or
+    /// is a finished one whose result is not inline (the caller takes those one by one).
+    #[pyo3(signature = (events, now = None))]
+    fn settle_updates<'py>(
+        &self,
         py: Python<'py>,
-        events: Vec<Vec<u8>>,
-    ) -> PyResult<Vec<Option<Digest<'py>>>> {
-        events.iter().map(|e| Self::update_digest(py, e)).collect()
+        events: Vec<Bound<'py, PyBytes>>,
+        now: Option<f64>,
+    ) -> PyResult<Option<SettledOutput<'py>>> {
+        let now = self.now(now)?;
+        let mut statuses = Vec::with_capacity(events.len());
+        for event in &events {
+            let e: Event = decode("scheduler Event", event.as_bytes())?;
+            let Some(status) = e.update.map(|u| u.status) else {
+                return Ok(None);
+            };
+            if status.state == m::TaskState::TaskFinished as i32 && inline_result(&status).is_none()
+            {
+                return Ok(None);
+            }
+            statuses.push(status);
+        }
+        let applied = self.with(py, false, |core| {
+            let all_copies = statuses
+                .iter()
+                .all(|s| core.is_copy(submitted_id(&s.task_id.value)));
+            if !all_copies {
+                return None;
+            }
+            let mut all = Output::default();
+            for status in &statuses {
+                let out = core.update(status, now);
+                all.ops.extend(out.ops);
+                all.outcomes.extend(out.outcomes);
+            }
+            Some(encode(all))
+        })?;
+        let Some(encoded) = applied else {
+            return Ok(None);
+        };
+        let (ops, outcomes) = to_py(py, encoded)?;
+        let digests = statuses
+            .iter()
+            .map(|status| {
+                (
+                    submitted_id(&status.task_id.value).to_owned(),
+                    PyBytes::new(py, &status.encode_to_vec()),
+                    inline_result(status).map(|d| PyBytes::new(py, d)),
+                )
+            })
+            .collect();
+        Ok(Some((ops, outcomes, digests)))
     }
 
     /// Queues many TaskInfos at once; on an error, the tasks before it stay queued.

@@ -14,6 +14,7 @@ use super::queue::Queue;
 use super::reconcile::Reconciler;
 use super::state::Stats;
 use super::task::{self, Kind, Phase, Serial, Task};
+use super::template::Template;
 use super::workers::{Worker, WorkerPool};
 use super::FastMap;
 use crate::proto::mesos::{self as m, TaskInfo, TaskState};
@@ -103,7 +104,8 @@ impl SchedulerCore {
     /// `command`/`executor`, unreadable resources.
     pub fn submit(&mut self, info: TaskInfo, max_attempts: Option<u32>) -> Result<String> {
         let encoded = info.encode_to_vec();
-        self.submit_checked(info, encoded, max_attempts, None)
+        let id = info.task_id.value.clone();
+        self.submit_checked(&info, id, encoded, max_attempts, None)
     }
 
     /// [`SchedulerCore::submit_encoded`]; with `executor_cpus` the task shares an executor of
@@ -121,7 +123,7 @@ impl SchedulerCore {
     }
 
     /// [`SchedulerCore::submit_with`] for a TaskInfo already decoded, `encoded` being its
-    /// encoding (a task built from a template need not be decoded again).
+    /// encoding.
     pub fn submit_decoded(
         &mut self,
         info: TaskInfo,
@@ -129,16 +131,38 @@ impl SchedulerCore {
         max_attempts: Option<u32>,
         executor_cpus: Option<f64>,
     ) -> Result<String> {
-        let executor_slots = match executor_cpus {
-            Some(c) if !(c.is_finite() && c >= 0.0) => {
-                return Err(Error::InvalidArgument(format!(
-                    "executor_cpus must be a number >= 0, got {c}"
-                )))
-            }
-            Some(c) => Some((c * 1000.0).round() as i64),
-            None => None,
-        };
-        self.submit_checked(info, encoded, max_attempts, executor_slots)
+        let id = info.task_id.value.clone();
+        let executor_slots = executor_slots(executor_cpus)?;
+        self.submit_checked(&info, id, encoded, max_attempts, executor_slots)
+    }
+
+    /// Queues a copy of `template` with task id `id`, `name` and `data` (see [`Template`]),
+    /// as [`SchedulerCore::submit_with`] would queue that TaskInfo.
+    pub fn submit_copy(
+        &mut self,
+        template: &Template,
+        id: String,
+        name: &str,
+        data: &[u8],
+        max_attempts: Option<u32>,
+        executor_cpus: Option<f64>,
+    ) -> Result<String> {
+        let executor_slots = executor_slots(executor_cpus)?;
+        let encoded = template.copy(&id, name, data);
+        let id = self.submit_checked(template.info(), id, encoded, max_attempts, executor_slots)?;
+        if let Some(t) = self.by_id.get(&id).and_then(|s| self.tasks.get_mut(s)) {
+            t.copied = true;
+        }
+        Ok(id)
+    }
+
+    /// Whether the live task submitted as `id` is a template copy
+    /// ([`SchedulerCore::submit_copy`]).
+    pub fn is_copy(&self, id: &str) -> bool {
+        self.by_id
+            .get(id)
+            .and_then(|s| self.tasks.get(s))
+            .is_some_and(|t| t.copied)
     }
 
     /// [`SchedulerCore::submit`] for an encoded TaskInfo (kept as given).
@@ -152,12 +176,12 @@ impl SchedulerCore {
 
     fn submit_checked(
         &mut self,
-        info: TaskInfo,
+        info: &TaskInfo,
+        id: String,
         encoded: Vec<u8>,
         max_attempts: Option<u32>,
         executor_slots: Option<i64>,
     ) -> Result<String> {
-        let id = info.task_id.value.clone();
         task::check_id(&id).map_err(Error::InvalidArgument)?;
         if self.by_id.contains_key(&id) || self.by_mesos.contains_key(&id) {
             return Err(Error::InvalidArgument(format!(
@@ -170,7 +194,7 @@ impl SchedulerCore {
                 "max_attempts must be at least 1".into(),
             ));
         }
-        let serial = self.enqueue(&info, encoded, Kind::Call, max_attempts)?;
+        let serial = self.enqueue(info, id.clone(), encoded, Kind::Call, max_attempts)?;
         if let Some(t) = self.tasks.get_mut(&serial) {
             t.executor_slots = executor_slots.filter(|_| info.executor.is_some());
         }
@@ -182,11 +206,11 @@ impl SchedulerCore {
     pub(super) fn enqueue(
         &mut self,
         info: &TaskInfo,
+        id: String,
         encoded: Vec<u8>,
         kind: Kind,
         max_attempts: u32,
     ) -> Result<Serial> {
-        let id = info.task_id.value.clone();
         if info.command.is_some() == info.executor.is_some() {
             return Err(Error::InvalidArgument(format!(
                 "task {id:?} needs exactly one of command or executor"
@@ -229,6 +253,7 @@ impl SchedulerCore {
                 failures: 0,
                 max_attempts,
                 kill_requested: false,
+                copied: false,
             },
         );
         self.by_id.insert(id, serial);
@@ -628,4 +653,15 @@ fn signature(resources: &[m::Resource]) -> Vec<u8> {
         let _ = r.encode_length_delimited(&mut sig);
     }
     sig
+}
+
+/// Executor slots (milli-cpus) of `executor_cpus`; see [`Task::executor_slots`].
+fn executor_slots(executor_cpus: Option<f64>) -> Result<Option<i64>> {
+    match executor_cpus {
+        Some(c) if !(c.is_finite() && c >= 0.0) => Err(Error::InvalidArgument(format!(
+            "executor_cpus must be a number >= 0, got {c}"
+        ))),
+        Some(c) => Ok(Some((c * 1000.0).round() as i64)),
+        None => Ok(None),
+    }
 }

@@ -143,7 +143,7 @@ impl SchedulerCore {
                 }
             }
             let encoded = info.encode_to_vec();
-            match self.enqueue(&info, encoded, Kind::Worker, 1) {
+            match self.enqueue(&info, info.task_id.value.clone(), encoded, Kind::Worker, 1) {
                 Ok(serial) => {
                     self.workers.alive.insert(serial, Worker::default());
                 }

@@ -34,6 +34,7 @@ mod reconcile;
 pub mod retries;
 mod state;
 mod task;
+mod template;
 mod update;
 mod workers;
 
@@ -49,6 +50,7 @@ pub use decisions::{Op, Outcome, OutcomeKind, Output};
 pub use placement::{MethodPlacer, Placer};
 pub use retries::{EXCEPTION, OUTCOME_LABEL};
 pub use task::attempt_id;
+pub use template::Template;
 
 /// A multiplicative hasher for the core's handles and task ids (the caller's own, so flooding
 /// resistance is not needed).

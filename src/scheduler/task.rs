@@ -68,6 +68,8 @@ pub struct Task {
     pub max_attempts: u32,
     /// A kill was asked for; whatever ends the task now ends it as killed (unless it finished).
     pub kill_requested: bool,
+    /// A copy of a template (`SchedulerCore::submit_copy`).
+    pub copied: bool,
 }
 
 impl Task {

@@ -147,6 +147,7 @@ class Framework:
         self._sent: set[AsyncResult] = set()
         self._outstanding: set[AsyncResult] = set()
         self._idle = threading.Condition(self._lock)
+        self._ended_callback = self._ended  # bound once, not once per call
         self.running.start()
         self.workers: Workers | None = None
         if mode == "workers":
@@ -181,13 +182,11 @@ class Framework:
                 data = dumps_call(fn, args, kwargs)
                 if len(data) <= self._threshold:
                     name = getattr(fn, "__name__", None) or "python-task"
-                    template = self._template()
-                    send = functools.partial(self.scheduler.submit_call, template, name, data)
-                    return self._submit(send, result, starting)
+                    return self._submit_call(name, data, result, starting)
             task = self.task(fn, args, kwargs, options)
             result.task = task
             return self.submit(task, result, starting)
-        result.add_done_callback(self._ended)
+        result.add_done_callback(self._ended_callback)
         with self._lock:
             self._outstanding.add(result)
         try:
@@ -239,7 +238,7 @@ class Framework:
         starting: Callable[[], bool] | None,
     ) -> AsyncResult:
         """``send(result)`` now, or once a slot frees (see :meth:`submit`)."""
-        result.add_done_callback(self._ended)
+        result.add_done_callback(self._ended_callback)
         with self._lock:
             self._outstanding.add(result)
             if self.limit is not None and len(self._sent) >= self.limit:
@@ -247,6 +246,35 @@ class Framework:
                 return result
             self._sent.add(result)
         self._start(send, result, starting)
+        return result
+
+    def _submit_call(
+        self,
+        name: str,
+        data: bytes,
+        result: AsyncResult,
+        starting: Callable[[], bool] | None,
+    ) -> AsyncResult:
+        """:meth:`_submit` of a copy of the pool's template running the pickled call ``data``:
+        the same steps, without the partial function a waiting call needs (most do not)."""
+        template = self._template_number
+        if template is None:
+            template = self._template()
+        result.add_done_callback(self._ended_callback)
+        with self._lock:
+            self._outstanding.add(result)
+            if self.limit is not None and len(self._sent) >= self.limit:
+                send = functools.partial(self.scheduler.submit_call, template, name, data)
+                self._waiting.append((send, result, starting))
+                return result
+            self._sent.add(result)
+        if starting is not None and not starting():
+            result._resolve(None, Cancelled("the call was cancelled"))
+            return result
+        try:
+            self.scheduler.submit_call(template, name, data, result)
+        except Exception as e:
+            result._resolve(None, e)
         return result
 
     def _start(

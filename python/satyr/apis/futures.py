@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -19,9 +20,93 @@ from satyr.apis._progress import Progress
 from satyr.apis._runner import TASK_OPTIONS, Framework, check_options, chunks, run_chunk
 from satyr.apis._worker import InitializerError
 from satyr.apis._workers import Cancelled, WorkerLostError
-from satyr.results import AsyncResult
+from satyr.results import AsyncResult, ResultTimeoutError
 
 __all__ = ["TASK_OPTIONS", "InitializerError", "MesosPoolExecutor", "WorkerLostError"]
+
+log = logging.getLogger("satyr.futures")
+
+
+class FutureResult(AsyncResult):
+    """The outcome of one call, kept in its stdlib Future: what the pool and the scheduler
+    resolve for a :class:`MesosPoolExecutor` call. Lighter than an AsyncResult settling a
+    Future from a done callback (a pool makes one per call): no lock or list of its own.
+
+    Resolving twice at once (the scheduler and a stopping pool) is harmless: the Future takes
+    the first outcome, and the done callbacks (the pool's bookkeeping) may run twice, so they
+    must be idempotent."""
+
+    __slots__ = ("future",)
+
+    def __init__(self, future: concurrent.futures.Future[Any]) -> None:
+        # AsyncResult's lock and list are left unset: every method using them is overridden.
+        self.future = future
+        self.task = None
+        self._ready = False
+        self._value = None
+        self._exception = None
+        self._done_callbacks = []
+
+    def __repr__(self) -> str:
+        return f"<FutureResult {self.future!r} {getattr(self.task, 'name', '')!s}>"
+
+    def ready(self) -> bool:
+        return self.future.done()
+
+    def successful(self) -> bool:
+        if not self.future.done():
+            raise ValueError(f"{self!r} not ready")
+        return not self.future.cancelled() and self.future.exception() is None
+
+    def wait(self, timeout: float | None = None) -> bool:
+        done, _ = concurrent.futures.wait([self.future], timeout)
+        return bool(done)
+
+    def get(self, timeout: float | None = None) -> Any:
+        try:
+            return self.future.result(timeout)
+        except concurrent.futures.TimeoutError:
+            raise ResultTimeoutError(f"no result within {timeout} s") from None
+
+    def exception(self, timeout: float | None = None) -> BaseException | None:
+        try:
+            return self.future.exception(timeout)
+        except concurrent.futures.TimeoutError:
+            raise ResultTimeoutError(f"no result within {timeout} s") from None
+
+    def add_done_callback(self, fn: Callable[[AsyncResult], object]) -> None:
+        self._done_callbacks.append(fn)
+        if self._ready:  # resolved meanwhile: it may then run twice, never not at all
+            fn(self)
+
+    def _resolve(self, value: Any = None, exception: BaseException | None = None) -> bool:
+        if self._ready:
+            return False
+        self._ready = True
+        self._value, self._exception = value, exception
+        future = self.future
+        try:
+            if exception is None:
+                future.set_result(value)
+            elif future.done():
+                pass
+            elif not isinstance(exception, Cancelled | concurrent.futures.CancelledError) or (
+                future.running()
+            ):
+                # A call that failed before it ran (its workers cannot start, it fits no
+                # agent) fails, as the stdlib fails pending calls of a broken pool.
+                future.set_exception(exception)
+            elif not future.cancelled():
+                future.cancel()
+                future.set_running_or_notify_cancel()
+        except concurrent.futures.InvalidStateError:
+            pass  # the caller cancelled it meanwhile
+        for fn in self._done_callbacks:
+            try:
+                fn(self)
+            except Exception:
+                log.exception("done callback of %r raised", self)
+        return True
 
 
 class MesosPoolExecutor(concurrent.futures.Executor):
@@ -93,6 +178,8 @@ class MesosPoolExecutor(concurrent.futures.Executor):
         task; ``args=[...]`` and ``kwargs={...}`` give the call's arguments (the README's form).
         Any other keyword is a ``TypeError``: pass the function's keyword arguments as
         ``kwargs={...}``."""
+        if not kwargs:  # the common call: no task options, no README-style arguments
+            return self._send(fn, args, {}, kwargs)
         call_args = kwargs.pop("args", None)
         call_kwargs = kwargs.pop("kwargs", None)
         check_options(kwargs, "submit()")
@@ -110,29 +197,7 @@ class MesosPoolExecutor(concurrent.futures.Executor):
         options: Mapping[str, Any],
     ) -> concurrent.futures.Future[Any]:
         future: concurrent.futures.Future[Any] = concurrent.futures.Future()
-        result = AsyncResult()
-
-        def settle(done: AsyncResult) -> None:
-            # Called once `done` is resolved: its value and exception are final.
-            exc = done._exception
-            try:
-                if exc is None:
-                    future.set_result(done._value)
-                    return
-                dropped = isinstance(exc, (Cancelled, concurrent.futures.CancelledError))
-                if future.done():
-                    pass
-                elif not dropped or future.running():
-                    # A call that failed before it ran (its workers cannot start, it fits no
-                    # agent) fails, as the stdlib fails pending calls of a broken pool.
-                    future.set_exception(exc)
-                elif not future.cancelled():
-                    future.cancel()
-                    future.set_running_or_notify_cancel()
-            except concurrent.futures.InvalidStateError:
-                pass  # the caller cancelled it meanwhile
-
-        result.add_done_callback(settle)
+        result = FutureResult(future)
         with self._shutdown_lock:
             if self._shutdown:
                 raise RuntimeError("cannot schedule new futures after shutdown")
