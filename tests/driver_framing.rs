@@ -249,13 +249,82 @@ async fn json_mode_uses_snake_case_and_exact_media_types() {
         }
         other => panic!("{other:?}"),
     }
-    h.call(calls::launch(
-        vec![m::OfferId { value: "oj".into() }],
-        vec![],
-        None,
-    ))
-    .await
-    .unwrap();
+    // An ACCEPT kept encoded (the scheduler core's) goes out as JSON too, framework id added.
+    let task = m::TaskInfo {
+        name: "tj".into(),
+        task_id: m::TaskId { value: "tj".into() },
+        agent_id: m::AgentId { value: "a1".into() },
+        command: Some(m::CommandInfo {
+            value: Some("true".into()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let encoded = calls::launch(vec![m::OfferId { value: "oj".into() }], vec![task], None);
+    let accept = driver::EncodedAccept::read(encoded.encode_to_vec()).unwrap();
+    h.accept_encoded(accept).await.unwrap();
+    let sent = fm.wait_calls(call::Type::Accept, 1).await;
+    let body: serde_json::Value = serde_json::from_slice(&sent[0].body).unwrap();
+    assert_eq!(body["framework_id"]["value"], "fw-json");
+    let infos = &body["accept"]["operations"][0]["launch"]["task_infos"];
+    assert_eq!(infos[0]["task_id"]["value"], "tj");
+    assert_eq!(infos[0]["command"]["value"], "true");
+    h.stop(true).await.unwrap();
+}
+
+#[tokio::test]
+async fn an_encoded_accept_goes_out_as_it_was_with_the_framework_id() {
+    let fm = FakeMaster::start().await;
+    let (h, rx) = driver::start(config(&fm.url())).unwrap();
+    let s = fm.next_stream().await;
+    s.send(&subscribed("fw-enc", 15.0));
+    s.send(&offers(vec![offer("o1", "a1"), offer("o2", "a1")]));
+    next_event(&rx).await; // SUBSCRIBED
+    next_event(&rx).await; // OFFERS
+    let task = |id: &str| m::TaskInfo {
+        name: id.into(),
+        task_id: m::TaskId { value: id.into() },
+        agent_id: m::AgentId { value: "a1".into() },
+        data: Some(vec![0, 1, 2, 255]),
+        command: Some(m::CommandInfo {
+            value: Some("true".into()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let mut launch = calls::launch(
+        vec![m::OfferId { value: "o1".into() }],
+        vec![task("t1"), task("t2")],
+        Some(calls::refuse_for(5.0)),
+    );
+    // A framework id the call carries is replaced by the subscription's.
+    launch.framework_id = Some(m::FrameworkId {
+        value: "someone-else".into(),
+    });
+    let accept = driver::EncodedAccept::read(launch.encode_to_vec()).unwrap();
+    h.accept_encoded(accept).await.unwrap();
+    let sent = fm.wait_calls(call::Type::Accept, 1).await;
+    let got = m::scheduler::Call::decode(&sent[0].body[..]).unwrap();
+    launch.framework_id = Some(m::FrameworkId {
+        value: "fw-enc".into(),
+    });
+    assert_eq!(got, launch);
+    // Its offer is used up: a second ACCEPT of it is refused locally, as for a decoded call.
+    let again = calls::launch(vec![m::OfferId { value: "o1".into() }], vec![], None);
+    let again = driver::EncodedAccept::read(again.encode_to_vec()).unwrap();
+    assert!(matches!(
+        h.accept_encoded(again).await,
+        Err(DriverError::OfferNotHeld(id)) if id == "o1"
+    ));
+    // Other calls, and bytes that are not a call with an accept body, are not read as one.
+    let decline = calls::decline(vec![m::OfferId { value: "o2".into() }], None);
+    assert!(driver::EncodedAccept::read(decline.encode_to_vec()).is_err());
+    let bare = m::scheduler::Call {
+        r#type: Some(call::Type::Accept as i32),
+        ..Default::default()
+    };
+    assert!(driver::EncodedAccept::read(bare.encode_to_vec()).is_err());
+    assert!(driver::EncodedAccept::read(vec![0xff, 0xff, 0xff]).is_err());
     h.stop(true).await.unwrap();
 }
 

@@ -5,7 +5,9 @@ use std::collections::{HashMap, HashSet};
 
 use _satyr::proto::mesos::scheduler::call;
 use _satyr::proto::mesos::{self as m, task_status::Reason, value, TaskState};
-use _satyr::scheduler::{Config, Op, OutcomeKind, Output, SchedulerCore, EXCEPTION, OUTCOME_LABEL};
+use _satyr::scheduler::{
+    Config, LaunchInfo, Op, OutcomeKind, Output, SchedulerCore, EXCEPTION, OUTCOME_LABEL,
+};
 
 fn scalar(name: &str, v: f64) -> m::Resource {
     m::Resource {
@@ -89,12 +91,16 @@ fn one_batch_from_submit_to_idle_with_the_exact_calls() {
         [
             Op::Launch {
                 offer_ids: vec![m::OfferId { value: "o1".into() }],
-                tasks: vec![launched(&tasks[1], "s1", 2.0, 256.0)],
+                tasks: vec![LaunchInfo::Decoded(Box::new(launched(
+                    &tasks[1], "s1", 2.0, 256.0
+                )))],
                 refuse_seconds: 5.0,
             },
             Op::Launch {
                 offer_ids: vec![m::OfferId { value: "o2".into() }],
-                tasks: vec![launched(&tasks[0], "s2", 1.0, 512.0)],
+                tasks: vec![LaunchInfo::Decoded(Box::new(launched(
+                    &tasks[0], "s2", 1.0, 512.0
+                )))],
                 refuse_seconds: 5.0,
             },
         ]
@@ -120,7 +126,9 @@ fn one_batch_from_submit_to_idle_with_the_exact_calls() {
         [
             Op::Launch {
                 offer_ids: vec![m::OfferId { value: "o3".into() }],
-                tasks: vec![launched(&tasks[2], "s2", 1.0, 256.0)],
+                tasks: vec![LaunchInfo::Decoded(Box::new(launched(
+                    &tasks[2], "s2", 1.0, 256.0
+                )))],
                 refuse_seconds: 300.0,
             },
             Op::Suppress { roles: vec![] },
@@ -156,7 +164,7 @@ fn one_batch_from_submit_to_idle_with_the_exact_calls() {
         [
             Op::Launch {
                 offer_ids: vec![m::OfferId { value: "o4".into() }],
-                tasks: vec![retry],
+                tasks: vec![LaunchInfo::Decoded(Box::new(retry))],
                 refuse_seconds: 300.0,
             },
             Op::Suppress { roles: vec![] },
@@ -281,7 +289,7 @@ impl World {
                         self.outstanding.retain(|o| o != id);
                     }
                     self.accepted.push(ids);
-                    for t in tasks {
+                    for t in tasks.iter().map(LaunchInfo::info) {
                         let agent = t.agent_id.value.clone();
                         let mesos_id = t.task_id.value.clone();
                         // Test ids hold no dots: the task id is the attempt id up to the first.

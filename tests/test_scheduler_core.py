@@ -337,6 +337,10 @@ def test_template_copies_launch_as_their_own_tasks(core: SchedulerCore) -> None:
     assert infos[0]["data"] == b"call one" and infos[1].get("data", b"") == b""
     assert all(t["executor"]["command"]["value"] == "python" for t in infos)
     assert all(t["labels"] == {"labels": [{"key": "python"}]} for t in infos)
+    assert all(t["agent_id"] == {"value": "a1"} for t in infos)
+    assert [[(r["name"], r["scalar"]["value"]) for r in t["resources"]] for t in infos] == [
+        [("cpus", 0.5), ("mem", 32.0)]
+    ] * 2
     with pytest.raises(ValueError, match="no task template number 7"):
         core.submit_call(7, "c3", "f", b"")
     with pytest.raises(ValueError, match="already in use"):
@@ -363,6 +367,7 @@ def test_settle_updates_takes_a_burst_of_template_calls_in_one_input(core: Sched
     out = core.settle_updates([finished, running, failed], 0.3)
     assert out is not None
     ops, outcomes, digests = out
+    assert names(ops) == ["REVIVE"]  # c2 waits again, and offers were suppressed
     assert [d[0] for d in digests] == ["c0", "c1", "c2"]
     assert digests[0][2] == b"result 0" and digests[1][2] is None and digests[2][2] is None
     assert _satyr.decode("mesos.v1.TaskStatus", digests[1][1])["state"] == "TASK_RUNNING"

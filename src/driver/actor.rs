@@ -24,10 +24,11 @@ use super::config::DriverConfig;
 use super::detector::Detector;
 use super::error::DriverError;
 use super::events::{DriverEvent, EventSender, MesosEvent, Subscribed};
-use super::http::Connector;
+use super::http::{Connector, Encoding};
 use super::master_url::Endpoint;
 use super::pipeline::{BodyLength, Pipeline, ReadError};
 use super::reader::{self, ReaderMsg, ReaderSettings};
+use super::slim::EncodedAccept;
 use super::state::{DriverState, Shared};
 use crate::proto::mesos::scheduler::call::Type as CallType;
 use crate::proto::mesos::scheduler::event::Type as EventType;
@@ -37,6 +38,11 @@ use crate::proto::mesos::{FrameworkId, TaskStatus};
 pub(crate) enum Command {
     Call {
         call: Box<Call>,
+        reply: Reply,
+    },
+    /// An ACCEPT sent as it was encoded (see [`EncodedAccept`]).
+    Accept {
+        accept: EncodedAccept,
         reply: Reply,
     },
     Acknowledge {
@@ -205,6 +211,7 @@ impl Actor {
         while let Ok(cmd) = self.commands.try_recv() {
             let reply = match cmd {
                 Command::Call { reply, .. }
+                | Command::Accept { reply, .. }
                 | Command::Acknowledge { reply, .. }
                 | Command::Stop { reply, .. } => reply,
             };
@@ -249,6 +256,10 @@ impl Actor {
         match cmd {
             Command::Call { call, reply } => {
                 self.send_call(*call, Some(reply));
+                None
+            }
+            Command::Accept { accept, reply } => {
+                self.send_accept(accept, reply);
                 None
             }
             Command::Acknowledge { status, reply } => {
@@ -333,14 +344,65 @@ impl Actor {
             Ok(b) => b,
             Err(e) => return fail(reply, e),
         };
+        self.queue_call(body, what, reply);
+    }
+
+    /// [`Actor::send_call`] of an ACCEPT as it was encoded: the same offer checks, and its
+    /// bytes go out with the framework id added, unless the master speaks JSON.
+    fn send_accept(&mut self, accept: EncodedAccept, reply: Reply) {
+        if self.session().is_none() {
+            let _ = reply.send(Err(DriverError::NotSubscribed));
+            return;
+        }
+        if let Some(stale) = accept
+            .offer_ids
+            .iter()
+            .find(|id| !self.offers.contains(*id))
+        {
+            let _ = reply.send(Err(DriverError::OfferNotHeld(stale.clone())));
+            return;
+        }
+        for id in &accept.offer_ids {
+            self.offers.remove(id);
+        }
+        let body = accept.with_framework_id(self.framework_id.as_ref());
+        let body = match self.cfg.encoding {
+            Encoding::Protobuf => Bytes::from(body),
+            Encoding::Json => {
+                let call = match <Call as prost::Message>::decode(body.as_slice()) {
+                    Ok(call) => call,
+                    Err(e) => {
+                        let e = DriverError::InvalidCall(format!("cannot decode the call: {e}"));
+                        let _ = reply.send(Err(e));
+                        return;
+                    }
+                };
+                match codec::encode_call(&call, self.cfg.encoding) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        let _ = reply.send(Err(e));
+                        return;
+                    }
+                }
+            }
+        };
+        self.queue_call(body, CallType::Accept.as_str_name(), Some(reply));
+    }
+
+    /// Hands an encoded call to the calls connection.
+    fn queue_call(&mut self, body: Bytes, what: &'static str, reply: Option<Reply>) {
         let Some(session) = self.session() else {
-            return fail(reply, DriverError::NotSubscribed);
+            if let Some(r) = reply {
+                let _ = r.send(Err(DriverError::NotSubscribed));
+            }
+            return;
         };
         if let Err(mpsc::error::SendError(job)) = session.calls.send(Job { body, what, reply }) {
-            fail(
-                job.reply,
-                DriverError::SubscriptionLost("the calls connection is gone".into()),
-            );
+            if let Some(r) = job.reply {
+                let _ = r.send(Err(DriverError::SubscriptionLost(
+                    "the calls connection is gone".into(),
+                )));
+            }
         }
     }
 

@@ -18,6 +18,7 @@ use super::error::DriverError;
 use super::events::{self, EventReceiver, RecvError};
 use super::http::Connector;
 use super::master_url::{self, Endpoint};
+use super::slim::EncodedAccept;
 use super::state::{DriverState, Shared};
 use crate::proto::mesos::scheduler::Call;
 use crate::proto::mesos::{FrameworkId, TaskStatus};
@@ -164,6 +165,19 @@ impl DriverHandle {
     /// Blocking [`call`](Self::call).
     pub fn call_blocking(&self, call: Call) -> Result<(), DriverError> {
         self.wait_blocking(self.submit(Self::call_command(call)?)?)
+    }
+
+    /// [`call`](Self::call) of an ACCEPT kept encoded (its bytes go out as they are, with the
+    /// framework id added; see [`EncodedAccept`]).
+    pub async fn accept_encoded(&self, accept: EncodedAccept) -> Result<(), DriverError> {
+        self.wait(self.submit(|reply| Command::Accept { accept, reply })?)
+            .await
+    }
+
+    /// Blocking [`call`](Self::call) of an ACCEPT kept encoded (its bytes go out as they are,
+    /// with the framework id added).
+    pub fn accept_encoded_blocking(&self, accept: EncodedAccept) -> Result<(), DriverError> {
+        self.wait_blocking(self.submit(|reply| Command::Accept { accept, reply })?)
     }
 
     /// Acknowledges a status update (explicit mode). A status without a uuid is refused with

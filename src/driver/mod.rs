@@ -51,6 +51,7 @@ mod pipeline;
 mod reader;
 pub mod recordio;
 mod slim;
+pub use slim::EncodedAccept;
 pub mod state;
 
 pub use config::{Credentials, DriverConfig};

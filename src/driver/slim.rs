@@ -145,3 +145,60 @@ mod tests {
         assert_eq!(slim.rescind.unwrap().offer_id.value, "o9");
     }
 }
+
+/// `mesos.v1.scheduler.Call`, slimmed to what the driver checks of an ACCEPT before sending it
+/// as it was encoded: its type and the offers it uses. The scheduler core's ACCEPTs carry
+/// hundreds of tasks; decoding them only to encode them again cost more than the rest of
+/// their way out.
+#[derive(Clone, PartialEq, prost::Message)]
+pub(crate) struct SlimCall {
+    #[prost(int32, optional, tag = "2")]
+    pub r#type: Option<i32>,
+    #[prost(message, optional, tag = "4")]
+    pub accept: Option<SlimAccept>,
+}
+
+/// `Call.Accept`: the offer ids.
+#[derive(Clone, PartialEq, prost::Message)]
+pub(crate) struct SlimAccept {
+    #[prost(message, repeated, tag = "1")]
+    pub offer_ids: Vec<m::OfferId>,
+}
+
+/// An encoded ACCEPT call and the offers it uses.
+#[derive(Debug)]
+pub struct EncodedAccept {
+    pub(crate) offer_ids: Vec<String>,
+    pub(crate) body: Vec<u8>,
+}
+
+impl EncodedAccept {
+    /// The ACCEPT in `body`; None when it is another call, or does not read as a call with
+    /// an accept body (decoding it in full then says what is wrong).
+    pub fn read(body: Vec<u8>) -> Result<EncodedAccept, Vec<u8>> {
+        use crate::proto::mesos::scheduler::call::Type;
+        let Ok(head) = <SlimCall as prost::Message>::decode(body.as_slice()) else {
+            return Err(body);
+        };
+        match head.accept {
+            Some(accept) if head.r#type == Some(Type::Accept as i32) => Ok(EncodedAccept {
+                offer_ids: accept.offer_ids.into_iter().map(|o| o.value).collect(),
+                body,
+            }),
+            _ => Err(body),
+        }
+    }
+
+    /// The call's bytes with `framework_id` (field 1) set: appended, so it replaces any the
+    /// call carried, as a decoder reads the last occurrence of a field.
+    pub(crate) fn with_framework_id(mut self, id: Option<&m::FrameworkId>) -> Vec<u8> {
+        use prost::encoding::{encode_key, encode_varint, WireType};
+        use prost::Message;
+        if let Some(id) = id {
+            encode_key(1, WireType::LengthDelimited, &mut self.body);
+            encode_varint(id.encoded_len() as u64, &mut self.body);
+            id.encode_raw(&mut self.body);
+        }
+        self.body
+    }
+}

@@ -15,7 +15,7 @@ use pyo3::types::PyBytes;
 use super::errors::driver_error;
 use crate::driver::{
     self, calls, master_url, Credentials, DriverConfig, DriverError, DriverEvent, DriverHandle,
-    DriverState, Encoding, EventReceiver, RecvError, Scheme, TlsRoots,
+    DriverState, EncodedAccept, Encoding, EventReceiver, RecvError, Scheme, TlsRoots,
 };
 use crate::proto::mesos::scheduler::Call;
 use crate::proto::mesos::{FrameworkInfo, TaskStatus};
@@ -48,9 +48,15 @@ impl PyDriverHandle {
     /// Sends a `mesos.v1.scheduler.Call` (protobuf bytes; `framework_id` is filled in) and waits
     /// for the master's 202.
     fn call(&self, py: Python<'_>, call: &[u8]) -> PyResult<()> {
-        let call: Call = decode("scheduler Call", call)?;
-        py.detach(|| self.inner.call_blocking(call))
-            .map_err(|e| driver_error(py, &e))
+        let sent = match EncodedAccept::read(call.to_vec()) {
+            // The scheduler core's ACCEPTs (many tasks each) go out without a decode.
+            Ok(accept) => py.detach(|| self.inner.accept_encoded_blocking(accept)),
+            Err(_) => {
+                let call: Call = decode("scheduler Call", call)?;
+                py.detach(|| self.inner.call_blocking(call))
+            }
+        };
+        sent.map_err(|e| driver_error(py, &e))
     }
 
     /// Acknowledges a `mesos.v1.TaskStatus` (protobuf bytes); a no-op in implicit mode.

@@ -51,7 +51,7 @@ fn encode(out: Output) -> Encoded {
         ops: out
             .ops
             .into_iter()
-            .map(|op| (op.name(), op.into_call().encode_to_vec()))
+            .map(|op| (op.name(), op.encode()))
             .collect(),
         outcomes: out
             .outcomes
@@ -361,7 +361,7 @@ impl PySchedulerCore {
             .templates
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        templates.push(Arc::new(Template::new(info)));
+        templates.push(Arc::new(Template::new(info)?));
         Ok(templates.len() - 1)
     }
 

@@ -2,6 +2,8 @@
 //! updates are in `update`, the common end of every input (placement, declines, REVIVE and
 //! SUPPRESS, timers) in `cycle`.
 
+use std::sync::Arc;
+
 use prost::Message;
 
 use super::config::Config;
@@ -105,7 +107,7 @@ impl SchedulerCore {
     pub fn submit(&mut self, info: TaskInfo, max_attempts: Option<u32>) -> Result<String> {
         let encoded = info.encode_to_vec();
         let id = info.task_id.value.clone();
-        self.submit_checked(&info, id, encoded, max_attempts, None)
+        self.submit_checked(&info, id, encoded, max_attempts, None, None)
     }
 
     /// [`SchedulerCore::submit_encoded`]; with `executor_cpus` the task shares an executor of
@@ -133,14 +135,14 @@ impl SchedulerCore {
     ) -> Result<String> {
         let id = info.task_id.value.clone();
         let executor_slots = executor_slots(executor_cpus)?;
-        self.submit_checked(&info, id, encoded, max_attempts, executor_slots)
+        self.submit_checked(&info, id, encoded, max_attempts, executor_slots, None)
     }
 
     /// Queues a copy of `template` with task id `id`, `name` and `data` (see [`Template`]),
     /// as [`SchedulerCore::submit_with`] would queue that TaskInfo.
     pub fn submit_copy(
         &mut self,
-        template: &Template,
+        template: &Arc<Template>,
         id: String,
         name: &str,
         data: &[u8],
@@ -149,10 +151,14 @@ impl SchedulerCore {
     ) -> Result<String> {
         let executor_slots = executor_slots(executor_cpus)?;
         let encoded = template.copy(&id, name, data);
-        let id = self.submit_checked(template.info(), id, encoded, max_attempts, executor_slots)?;
-        if let Some(t) = self.by_id.get(&id).and_then(|s| self.tasks.get_mut(s)) {
-            t.copied = true;
-        }
+        let id = self.submit_checked(
+            template.info(),
+            id,
+            encoded,
+            max_attempts,
+            executor_slots,
+            Some(template),
+        )?;
         Ok(id)
     }
 
@@ -162,7 +168,7 @@ impl SchedulerCore {
         self.by_id
             .get(id)
             .and_then(|s| self.tasks.get(s))
-            .is_some_and(|t| t.copied)
+            .is_some_and(|t| t.template.is_some())
     }
 
     /// [`SchedulerCore::submit`] for an encoded TaskInfo (kept as given).
@@ -181,6 +187,7 @@ impl SchedulerCore {
         encoded: Vec<u8>,
         max_attempts: Option<u32>,
         executor_slots: Option<i64>,
+        template: Option<&Arc<Template>>,
     ) -> Result<String> {
         task::check_id(&id).map_err(Error::InvalidArgument)?;
         if self.by_id.contains_key(&id) || self.by_mesos.contains_key(&id) {
@@ -194,7 +201,10 @@ impl SchedulerCore {
                 "max_attempts must be at least 1".into(),
             ));
         }
-        let serial = self.enqueue(info, id.clone(), encoded, Kind::Call, max_attempts)?;
+        let serial = match template {
+            Some(template) => self.enqueue_copy(template, id.clone(), encoded, max_attempts),
+            None => self.enqueue(info, id.clone(), encoded, Kind::Call, max_attempts)?,
+        };
         if let Some(t) = self.tasks.get_mut(&serial) {
             t.executor_slots = executor_slots.filter(|_| info.executor.is_some());
         }
@@ -227,6 +237,65 @@ impl SchedulerCore {
             let vector = demand.to_vector(dims);
             (demand, vector)
         });
+        let executor_resources = info
+            .executor
+            .as_ref()
+            .is_some_and(|e| !e.resources.is_empty());
+        Ok(self.insert(
+            class,
+            created,
+            id,
+            encoded,
+            kind,
+            max_attempts,
+            executor_resources,
+            None,
+        ))
+    }
+
+    /// [`SchedulerCore::enqueue`] of a template copy: the template was checked and its demand
+    /// parsed once, when it was made.
+    fn enqueue_copy(
+        &mut self,
+        template: &Arc<Template>,
+        id: String,
+        encoded: Vec<u8>,
+        max_attempts: u32,
+    ) -> Serial {
+        let dims = &self.config.dimensions;
+        let (class, created) = self.queue.class_for(template.signature.clone(), || {
+            (template.demand.clone(), template.demand.to_vector(dims))
+        });
+        let executor_resources = template
+            .info()
+            .executor
+            .as_ref()
+            .is_some_and(|e| !e.resources.is_empty());
+        let template = Some(Arc::clone(template));
+        self.insert(
+            class,
+            created,
+            id,
+            encoded,
+            Kind::Call,
+            max_attempts,
+            executor_resources,
+            template,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn insert(
+        &mut self,
+        class: usize,
+        created: bool,
+        id: String,
+        encoded: Vec<u8>,
+        kind: Kind,
+        max_attempts: u32,
+        executor_resources: bool,
+        template: Option<Arc<Template>>,
+    ) -> Serial {
         if created {
             self.unchecked.push(class);
         }
@@ -239,10 +308,7 @@ impl SchedulerCore {
                 id: id.clone(),
                 kind,
                 encoded,
-                executor_resources: info
-                    .executor
-                    .as_ref()
-                    .is_some_and(|e| !e.resources.is_empty()),
+                executor_resources,
                 executor_slots: None,
                 executor_slot: None,
                 class,
@@ -253,14 +319,14 @@ impl SchedulerCore {
                 failures: 0,
                 max_attempts,
                 kill_requested: false,
-                copied: false,
+                template,
             },
         );
         self.by_id.insert(id, serial);
         self.stats.enter(kind, TaskState::TaskStaging);
         self.queue.push(class, serial, false);
         self.new_work = true;
-        Ok(serial)
+        serial
     }
 
     /// Queues a task again (after an infrastructure failure or a failed send), ahead of newer
@@ -646,7 +712,7 @@ impl SchedulerCore {
 }
 
 /// The class key of a demand: its messages, encoded.
-fn signature(resources: &[m::Resource]) -> Vec<u8> {
+pub(super) fn signature(resources: &[m::Resource]) -> Vec<u8> {
     let mut sig = Vec::new();
     for r in resources {
         // Encoding into a Vec cannot fail.

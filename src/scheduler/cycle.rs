@@ -5,10 +5,11 @@
 use std::collections::HashSet;
 
 use super::core::SchedulerCore;
-use super::decisions::{Op, Outcome, OutcomeKind};
+use super::decisions::{LaunchInfo, Op, Outcome, OutcomeKind};
 use super::placement;
 use super::queue::Fit;
 use super::task::{attempt_id, Kind, Phase, Serial};
+use super::template::Template;
 use super::workers::Worker;
 use crate::binpack::problem::to_float;
 use crate::proto::mesos::{self as m, TaskState};
@@ -199,7 +200,8 @@ impl SchedulerCore {
         }
         let mut launched: Vec<Vec<(Serial, u32)>> = vec![Vec::new(); bins.len()];
         for p in round.placed {
-            if let Some((info, launch)) = self.launch(p.serial, p.info, p.slot, now) {
+            let agent = bins[p.bin].agent_id.value.clone();
+            if let Some((info, launch)) = self.launch(p.serial, p.info, agent, p.slot, now) {
                 bins[p.bin].tasks.push(info);
                 launched[p.bin].push((p.serial, launch));
             }
@@ -217,7 +219,7 @@ impl SchedulerCore {
             self.recon.accepts.push_back((now, ids, tasks));
             self.out.ops.push(Op::Launch {
                 offer_ids: bin.offer_ids,
-                tasks: bin.tasks.into_iter().map(|t| *t).collect(),
+                tasks: bin.tasks,
                 refuse_seconds: refuse,
             });
             if refuse > 0.0 {
@@ -229,14 +231,16 @@ impl SchedulerCore {
         }
     }
 
-    /// Marks a placed task launched; returns its TaskInfo (attempt id set) and launch number.
+    /// Marks a placed task launched on `agent`; returns its TaskInfo (attempt id set) and
+    /// launch number.
     fn launch(
         &mut self,
         serial: Serial,
-        mut info: Box<m::TaskInfo>,
+        mut info: LaunchInfo,
+        agent: String,
         slot: Option<super::task::Slot>,
         now: u64,
-    ) -> Option<(Box<m::TaskInfo>, u32)> {
+    ) -> Option<(LaunchInfo, u32)> {
         let t = self.tasks.get_mut(&serial)?;
         // A fresh id per attempt; skip numbers another task uses (ids are the user's to pick).
         let mut launch = t.launches + 1;
@@ -249,10 +253,14 @@ impl SchedulerCore {
             id = attempt_id(&t.id, launch);
         }
         t.launches = launch;
-        info.task_id.value = id.clone();
+        match &mut info {
+            LaunchInfo::Decoded(info) => info.task_id.value = id.clone(),
+            // A copy carries its submitted id, which is attempt 1's.
+            LaunchInfo::Encoded(bytes) if launch > 1 => Template::set_attempt_id(bytes, &id),
+            LaunchInfo::Encoded(_) => {}
+        }
         t.mesos_id = id.clone();
         t.mesos_ids.push(id.clone());
-        let agent = info.agent_id.value.clone();
         t.executor_slot = slot;
         t.phase = Phase::Launched {
             agent_id: agent.clone(),

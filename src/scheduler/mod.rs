@@ -46,7 +46,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 pub use self::core::SchedulerCore;
 pub use config::{Config, Heuristic};
-pub use decisions::{Op, Outcome, OutcomeKind, Output};
+pub use decisions::{LaunchInfo, Op, Outcome, OutcomeKind, Output};
 pub use placement::{MethodPlacer, Placer};
 pub use retries::{EXCEPTION, OUTCOME_LABEL};
 pub use task::attempt_id;

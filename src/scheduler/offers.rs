@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::convert;
+use super::decisions::LaunchInfo;
 use crate::proto::mesos as m;
 use crate::resources::Resources;
 
@@ -83,10 +84,8 @@ pub struct Bin {
     pub vector: Vec<i64>,
     /// Executors of this framework the offers say are running on the agent.
     pub running: HashSet<String>,
-    /// Tasks placed this round, ready to launch. Boxed: a TaskInfo is several KB and this
-    /// vector grows one task at a time.
-    #[allow(clippy::vec_box)]
-    pub tasks: Vec<Box<m::TaskInfo>>,
+    /// Tasks placed this round, ready to launch.
+    pub tasks: Vec<LaunchInfo>,
 }
 
 impl Offers {

@@ -7,12 +7,12 @@ use std::collections::HashMap;
 
 use super::config::Heuristic;
 use super::convert;
+use super::decisions::LaunchInfo;
 use super::offers::{Agent, Bin, Executor};
 use super::queue::{Candidate, Queue};
 use super::task::{Serial, Slot, Task};
 use super::FastMap;
 use crate::binpack::{self, portfolio, Packing, Problem, Vectors, Weights};
-use crate::proto::mesos as m;
 use crate::resources::{find, Resources};
 use crate::{Error, Result};
 
@@ -43,8 +43,7 @@ impl Placer for MethodPlacer {
 pub struct Placed {
     pub bin: usize,
     pub serial: Serial,
-    /// Boxed: the message is large and moves several times on its way to the ACCEPT.
-    pub info: Box<m::TaskInfo>,
+    pub info: LaunchInfo,
     /// The executor slot taken (executor id, milli-cpus), for tasks with executor slots.
     pub slot: Option<Slot>,
 }
@@ -195,74 +194,92 @@ pub fn round(
 }
 
 /// Takes `demand` (and, for a new executor with resources, the executor's) from `bin`; returns
-/// the TaskInfo to launch (attempt id and `agent_id` still to be set by the caller) and the
-/// executor slot it takes.
+/// the TaskInfo to launch (attempt id still to be set by the caller) and the executor slot it
+/// takes. A template copy is launched from its template's bytes, never decoded.
 fn take(
     bin: &mut Bin,
     task: &Task,
     demand: &Resources,
     agent: Option<&mut Agent>,
     now: u64,
-) -> Option<(Box<m::TaskInfo>, Option<Slot>)> {
+) -> Option<(LaunchInfo, Option<Slot>)> {
     let mut executor_resources = None;
     let mut new_executor = None;
     let mut after_executor = None;
-    let mut decoded = None;
     let mut slot = None;
     let mut unlisted = None;
-    if let Some(limit) = task.executor_slots {
-        let mut info = task.info()?;
-        if let (Some(e), Some(a)) = (info.executor.as_mut(), agent.as_ref()) {
-            let millicpus = (demand.scalar_total("cpus").to_f64() * 1000.0).round() as i64;
-            let id = a.slot_for(&e.executor_id.value, millicpus, limit);
-            e.executor_id.value = id.clone();
-            slot = Some((id, millicpus, limit));
-        }
-        decoded = Some(info);
+    let mut executor_id = None;
+    // What the executor checks read: the template, or the task decoded (only if needed).
+    let mut decoded = None;
+    if task.template.is_none() && (task.executor_slots.is_some() || task.executor_resources) {
+        decoded = Some(task.info()?);
     }
-    if task.executor_resources {
-        let info = match decoded.take() {
-            Some(info) => info,
-            None => task.info()?,
-        };
-        if let Some(e) = info.executor.as_ref() {
-            let id = &e.executor_id.value;
-            let known = agent.as_ref().and_then(|a| a.executors.get(id));
-            if let Some(known) = known {
-                executor_resources = Some(known.resources.clone());
-                if !bin.running.contains(id) {
-                    // Launched by us but not listed by this offer: it may have just exited,
-                    // and the master would then take its resources from this offer again.
-                    let want = convert::demand(&known.resources).ok()?;
-                    let got = find(&bin.remaining, &want).ok()??;
-                    after_executor = Some(bin.remaining.sub(&got).ok()?);
-                    unlisted = Some(id.clone());
-                }
-            } else if !bin.running.contains(id) {
-                // A new executor: its resources come out of the offer too.
-                let want = convert::demand(&e.resources).ok()?;
+    let view = task
+        .template
+        .as_ref()
+        .map(|t| t.info())
+        .or(decoded.as_deref());
+    let executor = view.and_then(|info| info.executor.as_ref());
+    if let (Some(limit), Some(e), Some(a)) = (task.executor_slots, executor, agent.as_ref()) {
+        let millicpus = (demand.scalar_total("cpus").to_f64() * 1000.0).round() as i64;
+        let id = a.slot_for(&e.executor_id.value, millicpus, limit);
+        executor_id = Some(id.clone());
+        slot = Some((id, millicpus, limit));
+    }
+    if let (true, Some(e)) = (task.executor_resources, executor) {
+        let id = executor_id.as_ref().unwrap_or(&e.executor_id.value);
+        let known = agent.as_ref().and_then(|a| a.executors.get(id));
+        if let Some(known) = known {
+            executor_resources = Some(known.resources.clone());
+            if !bin.running.contains(id) {
+                // Launched by us but not listed by this offer: it may have just exited,
+                // and the master would then take its resources from this offer again.
+                let want = convert::demand(&known.resources).ok()?;
                 let got = find(&bin.remaining, &want).ok()??;
                 after_executor = Some(bin.remaining.sub(&got).ok()?);
-                let echoed = convert::echo_all(&got, &bin.sources);
-                new_executor = Some((id.clone(), echoed.clone()));
-                executor_resources = Some(echoed);
+                unlisted = Some(id.clone());
             }
+        } else if !bin.running.contains(id) {
+            // A new executor: its resources come out of the offer too.
+            let want = convert::demand(&e.resources).ok()?;
+            let got = find(&bin.remaining, &want).ok()??;
+            after_executor = Some(bin.remaining.sub(&got).ok()?);
+            let echoed = convert::echo_all(&got, &bin.sources);
+            new_executor = Some((id.clone(), echoed.clone()));
+            executor_resources = Some(echoed);
         }
-        decoded = Some(info);
     }
     let remaining = after_executor.as_ref().unwrap_or(&bin.remaining);
     let got = find(remaining, demand).ok()??;
-    // Decoded only once it fits (most proposals do, but not all).
-    let mut info = match decoded {
-        Some(info) => info,
-        None => task.info()?,
+    let resources = convert::echo_all(&got, &bin.sources);
+    let launch = match &task.template {
+        Some(template) => LaunchInfo::Encoded(template.launch(
+            &task.encoded,
+            &bin.agent_id,
+            &resources,
+            executor_id.as_deref(),
+            executor_resources.as_deref(),
+        )),
+        None => {
+            // Decoded only once it fits (most proposals do, but not all).
+            let mut info = match decoded {
+                Some(info) => info,
+                None => task.info()?,
+            };
+            info.resources = resources;
+            info.agent_id = bin.agent_id.clone();
+            if let Some(e) = info.executor.as_mut() {
+                if let Some(id) = executor_id {
+                    e.executor_id.value = id;
+                }
+                if let Some(r) = executor_resources {
+                    e.resources = r;
+                }
+            }
+            LaunchInfo::Decoded(info)
+        }
     };
     bin.remaining = remaining.sub(&got).ok()?;
-    info.resources = convert::echo_all(&got, &bin.sources);
-    info.agent_id = bin.agent_id.clone();
-    if let (Some(e), Some(r)) = (info.executor.as_mut(), executor_resources) {
-        e.resources = r;
-    }
     let mut agent = agent;
     if let Some(id) = unlisted {
         // Set aside once per offer, not once per task.
@@ -286,5 +303,5 @@ fn take(
         *used += millicpus;
         *least = (*least).min(*limit);
     }
-    Some((info, slot.map(|(id, millicpus, _)| (id, millicpus))))
+    Some((launch, slot.map(|(id, millicpus, _)| (id, millicpus))))
 }

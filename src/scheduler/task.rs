@@ -1,6 +1,10 @@
 //! A task the core looks after: the submitted TaskInfo, its demand class, its attempts.
 
+use std::sync::Arc;
+
 use prost::Message;
+
+use super::template::Template;
 
 use crate::proto::mesos::{TaskInfo, TaskState};
 
@@ -68,8 +72,8 @@ pub struct Task {
     pub max_attempts: u32,
     /// A kill was asked for; whatever ends the task now ends it as killed (unless it finished).
     pub kill_requested: bool,
-    /// A copy of a template (`SchedulerCore::submit_copy`).
-    pub copied: bool,
+    /// The template this task is a copy of (`SchedulerCore::submit_copy`).
+    pub template: Option<Arc<Template>>,
 }
 
 impl Task {

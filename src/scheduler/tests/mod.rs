@@ -101,7 +101,7 @@ pub fn launches(out: &Output) -> Vec<(Vec<String>, Vec<String>)> {
                 offer_ids, tasks, ..
             } => Some((
                 offer_ids.iter().map(|o| o.value.clone()).collect(),
-                tasks.iter().map(|t| t.task_id.value.clone()).collect(),
+                tasks.iter().map(|t| t.info().task_id.value).collect(),
             )),
             _ => None,
         })

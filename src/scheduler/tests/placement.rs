@@ -4,7 +4,7 @@
 use super::*;
 use crate::binpack::{Packing, Problem};
 use crate::proto::mesos::resource::{AllocationInfo, ReservationInfo};
-use crate::scheduler::{Heuristic, Placer};
+use crate::scheduler::{Heuristic, LaunchInfo, Placer};
 use prost::Message;
 
 #[test]
@@ -38,9 +38,10 @@ fn many_tasks_go_into_one_accept_with_offered_resources() {
     else {
         unreachable!()
     };
+    let tasks: Vec<_> = tasks.iter().map(LaunchInfo::info).collect();
     // Nothing waits any more: the leftover is refused for long.
     assert_eq!(*refuse_seconds, 300.0);
-    for t in tasks {
+    for t in &tasks {
         assert_eq!(t.agent_id.value, "a1");
         assert_eq!(t.resources.len(), 2);
         // Echoed from the offer: allocation_info came along.
@@ -90,6 +91,7 @@ fn offers_of_one_agent_are_combined_and_others_declined() {
     let Op::Launch { tasks, .. } = &out.ops[0] else {
         unreachable!()
     };
+    let tasks: Vec<_> = tasks.iter().map(LaunchInfo::info).collect();
     let cpus: f64 = tasks[0]
         .resources
         .iter()
@@ -152,6 +154,7 @@ fn reservations_are_respected_and_echoed() {
     let Op::Launch { tasks, .. } = &out.ops[0] else {
         unreachable!()
     };
+    let tasks: Vec<_> = tasks.iter().map(LaunchInfo::info).collect();
     // The dynamic reservation with its principal is echoed, not the task's bare role.
     assert_eq!(
         tasks[0].resources[0].reservations[0].principal.as_deref(),
@@ -210,7 +213,8 @@ fn executor_resources_are_paid_once_per_agent() {
     let Op::Launch { tasks, .. } = &out.ops[0] else {
         unreachable!()
     };
-    for t in tasks {
+    let tasks: Vec<_> = tasks.iter().map(LaunchInfo::info).collect();
+    for t in &tasks {
         let e = t.executor.as_ref().unwrap();
         assert_eq!(e.resources, tasks[0].executor.as_ref().unwrap().resources);
     }
@@ -278,6 +282,7 @@ fn an_executor_the_offer_does_not_list_is_paid_for_in_case_it_just_exited() {
     let Op::Launch { tasks, .. } = &out.ops[0] else {
         unreachable!()
     };
+    let tasks: Vec<_> = tasks.iter().map(LaunchInfo::info).collect();
     let resources = &tasks[0].executor.as_ref().unwrap().resources;
     assert_eq!(resources.len(), executor.resources.len());
 }
@@ -289,7 +294,7 @@ fn executor_ids(out: &Output) -> Vec<String> {
         .flat_map(|op| match op {
             Op::Launch { tasks, .. } => tasks
                 .iter()
-                .map(|t| t.executor.as_ref().unwrap().executor_id.value.clone())
+                .map(|t| t.info().executor.unwrap_or_default().executor_id.value)
                 .collect(),
             _ => Vec::new(),
         })
