@@ -9,6 +9,7 @@ use _satyr::driver::{self, calls, DriverError, DriverEvent};
 use _satyr::proto::mesos as m;
 use _satyr::proto::mesos::scheduler::call;
 use fake_master::*;
+use prost::Message;
 
 const U1: [u8; 16] = [
     0x0f, 0x8f, 0xad, 0x5b, 0xd9, 0xcb, 0x46, 0x9f, 0xa1, 0x65, 0x70, 0x86, 0x77, 0x28, 0x95, 0x0e,
@@ -330,4 +331,31 @@ fn blocking_receive_in_batches() {
         rx.recv_timeout(WAIT).unwrap_err(),
         driver::RecvError::Closed
     );
+}
+
+#[test]
+fn the_events_of_one_read_are_received_in_one_batch() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let fm = rt.block_on(FakeMaster::start());
+    let (h, rx) = driver::start(config(&fm.url())).unwrap();
+    let s = rt.block_on(fm.next_stream());
+    s.send(&subscribed("fw-one-read", 15.0));
+    assert_eq!(rx.recv_timeout(WAIT).unwrap().name(), "SUBSCRIBED");
+    // Twelve updates in one chunk: one read of the stream.
+    let mut chunk = Vec::new();
+    for i in 0..12 {
+        let upd = update(&format!("t{i}"), "a1", m::TaskState::TaskFinished, None);
+        chunk.extend_from_slice(&driver::recordio::encode(&upd.encode_to_vec()));
+    }
+    s.send_raw(chunk);
+    // Waiting for the first, the receiver wakes once they are all queued, not before.
+    let batch = rx.recv_batch(100, WAIT).unwrap();
+    assert_eq!(
+        batch.len(),
+        12,
+        "{:?}",
+        batch.iter().map(|e| e.name()).collect::<Vec<_>>()
+    );
+    assert!(batch.iter().all(|e| e.name() == "UPDATE"));
+    h.stop_blocking(true).unwrap();
 }

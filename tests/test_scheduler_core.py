@@ -379,3 +379,16 @@ def test_settle_updates_takes_a_burst_of_template_calls_in_one_input(core: Sched
     # Not an UPDATE at all.
     heartbeat = enc("mesos.v1.scheduler.Event", {"type": "HEARTBEAT"})
     assert core.settle_updates([heartbeat], 0.4) is None
+
+
+def test_launched_outcomes_can_be_left_out(core: SchedulerCore) -> None:
+    assert core.report_launches
+    core.submit(task("a"))
+    core.report_launches = False
+    core.submit(task("b"))
+    ops, outcomes = core.offers([offer("o1", "a1", 4.0, 1024.0)], 0.1)
+    assert launched_tasks(ops) == [["a", "b"]] and outcomes == []
+    core.report_launches = True
+    core.submit(task("c"))
+    ops, outcomes = core.offers([offer("o2", "a1", 4.0, 1024.0)], 0.2)
+    assert launched_tasks(ops) == [["c"]] and outcomes == [("c", "launched", "a1", False)]

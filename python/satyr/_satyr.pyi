@@ -447,6 +447,12 @@ class SchedulerCore:
     def held_offers(self) -> int:
         """Offers held now."""
     @property
+    def report_launches(self) -> bool:
+        """Whether outputs include a "launched" outcome for every task placed (default
+        True)."""
+    @report_launches.setter
+    def report_launches(self, value: bool) -> None: ...
+    @property
     def workers_failed(self) -> str | None:
         """Why worker mode gave up, or None."""
 

@@ -524,7 +524,7 @@ class SchedulerDriver:
                     end = i + 1
                     while end < n and batch[end].name == "UPDATE":
                         end += 1
-                    if end - i > 1 and self._take_updates(updates, batch[i:end]):
+                    if self._take_updates(updates, batch[i:end]):
                         i = end
                         continue
                 try:

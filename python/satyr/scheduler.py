@@ -371,6 +371,8 @@ class QueueScheduler(Scheduler):
         self.core = SchedulerCore(
             method=_core_method(method), max_attempts=max_attempts, **core_options
         )
+        # Launches are only logged, at debug level (the tick re-reads the level).
+        self.core.report_launches = log.isEnabledFor(logging.DEBUG)
         self.tick_interval = tick_interval
         self.driver: SchedulerDriver | None = None
         #: The latest status of every task submitted (by the task id given at submit).
@@ -441,14 +443,8 @@ class QueueScheduler(Scheduler):
         with self._lock:
             if self._closed:
                 raise SatyrError("the scheduler was stopped; it takes no more tasks")
-            self.core.submit_call(
-                template,
-                call.task_id,
-                name,
-                data,
-                max_attempts=retries,
-                executor_cpus=executor_cpus,
-            )
+            # Positional: keywords cost a parse per call.
+            self.core.submit_call(template, call.task_id, name, data, retries, executor_cpus)
             self._results[call.task_id] = result
         if not self._wake.is_set():  # a burst wakes the tick thread once, not per call
             self._wake.set()
@@ -536,11 +532,22 @@ class QueueScheduler(Scheduler):
         ops, outcomes = out
         self._outbox.extend(ops)
         debug = log.isEnabledFor(logging.DEBUG)
+        results = self._results
         for outcome in outcomes:
-            if outcome[1] == "launched" and not debug:
+            kind = outcome[1]
+            if kind == "launched" and not debug:
                 continue  # one per task placed; only ever logged
             if raws is not None:
                 raw = raws.get(outcome[0])
+                if kind == "finished" and raw is not None and raw[2] is not None:
+                    # The common end of a pool call: its result inline (see _outcome).
+                    result = results.pop(outcome[0], None)
+                    if result is not None:
+                        try:
+                            done.append((result, pickle.loads(raw[2]), None))
+                        except Exception as e:
+                            done.append((result, None, e))
+                    continue
             resolved = self._outcome(outcome, status, raw)
             if resolved is not None:
                 done.append(resolved)
@@ -792,6 +799,7 @@ class QueueScheduler(Scheduler):
                 return
             if not driver.connected:
                 continue
+            self.core.report_launches = log.isEnabledFor(logging.DEBUG)
             try:
                 self._feed(self.core.tick)
             except Exception:

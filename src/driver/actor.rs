@@ -156,6 +156,8 @@ pub(crate) struct Actor {
     /// Where a 307 pointed: tried next instead of asking the detector.
     redirect: Option<Endpoint>,
     events: EventSender,
+    /// Events are being queued without waking the receivers (one read's worth).
+    quiet: bool,
     commands: mpsc::UnboundedReceiver<Command>,
     shared: Arc<Shared>,
     framework_id: Option<FrameworkId>,
@@ -191,6 +193,7 @@ impl Actor {
             detected: None,
             redirect: None,
             events,
+            quiet: false,
             commands,
             shared,
             framework_id,
@@ -425,7 +428,20 @@ impl Actor {
                 None
             }
             Step::Handshake(Ok(h)) => self.on_handshake(h),
-            Step::Reader(ReaderMsg::Event(ev)) => self.on_event(*ev),
+            Step::Reader(ReaderMsg::Events(events)) => {
+                // Queued quietly, then one wake-up for all of them.
+                self.quiet = true;
+                let mut end = None;
+                for ev in events {
+                    end = self.on_event(ev);
+                    if end.is_some() {
+                        break;
+                    }
+                }
+                self.quiet = false;
+                self.events.wake();
+                end
+            }
             Step::Reader(ReaderMsg::End(e)) => {
                 self.retry(e, true);
                 None
@@ -623,12 +639,15 @@ impl Actor {
                 self.shared.set_framework_id(id.clone());
                 self.shared
                     .set_state(DriverState::Subscribed, Some(master.clone()));
-                self.events.send(DriverEvent::Subscribed(Subscribed {
-                    framework_id: id,
-                    reregistered,
-                    master,
-                    event: ev,
-                }));
+                self.events.put(
+                    DriverEvent::Subscribed(Subscribed {
+                        framework_id: id,
+                        reregistered,
+                        master,
+                        event: ev,
+                    }),
+                    !self.quiet,
+                );
             }
             EventType::Error => {
                 // Decoded in full on receipt.
@@ -638,7 +657,7 @@ impl Actor {
                     .and_then(|e| e.error.as_ref())
                     .map(|e| e.message.clone())
                     .unwrap_or_default();
-                self.events.send(DriverEvent::Mesos(ev));
+                self.events.put(DriverEvent::Mesos(ev), !self.quiet);
                 // "Framework has been removed", "Framework failed over", validation errors:
                 // resubscribing automatically would only repeat or fight another instance.
                 return Some(Some(DriverError::Master(message)));
@@ -652,19 +671,19 @@ impl Actor {
             }
             EventType::Heartbeat => {
                 if self.cfg.deliver_heartbeats {
-                    self.events.send(DriverEvent::Mesos(ev));
+                    self.events.put(DriverEvent::Mesos(ev), !self.quiet);
                 }
             }
             EventType::Offers => {
                 self.offers
                     .extend(ev.offer_ids().map(|id| id.value.clone()));
-                self.events.send(DriverEvent::Mesos(ev));
+                self.events.put(DriverEvent::Mesos(ev), !self.quiet);
             }
             EventType::Rescind => {
                 if let Some(r) = &ev.slim.rescind {
                     self.offers.remove(&r.offer_id.value);
                 }
-                self.events.send(DriverEvent::Mesos(ev));
+                self.events.put(DriverEvent::Mesos(ev), !self.quiet);
             }
             EventType::Update => {
                 // Acknowledge iff the update has a uuid: reconciliation and master-generated
@@ -673,12 +692,12 @@ impl Actor {
                     Some(u) if implicit => calls::acknowledge(&u.status.to_status()).ok(),
                     _ => None,
                 };
-                self.events.send(DriverEvent::Mesos(ev));
+                self.events.put(DriverEvent::Mesos(ev), !self.quiet);
                 if let Some(call) = ack {
                     self.send_call(call, None);
                 }
             }
-            _ => self.events.send(DriverEvent::Mesos(ev)),
+            _ => self.events.put(DriverEvent::Mesos(ev), !self.quiet),
         }
         None
     }

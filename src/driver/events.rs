@@ -212,7 +212,21 @@ pub(crate) fn channel() -> (EventSender, EventReceiver) {
 
 impl EventSender {
     pub fn send(&self, event: DriverEvent) {
+        self.put(event, true);
+    }
+
+    /// Queues `event`, waking the receivers only if `wake`: the events of one read are queued
+    /// quietly and [`EventSender::wake`] follows, so a receiver takes them in one batch
+    /// instead of waking for the first alone.
+    pub fn put(&self, event: DriverEvent, wake: bool) {
         self.queue.lock().items.push_back(event);
+        if wake {
+            self.wake();
+        }
+    }
+
+    /// Wakes the receivers.
+    pub fn wake(&self) {
         self.queue.cond.notify_all();
         self.queue.notify.notify_waiters();
     }

@@ -21,7 +21,8 @@ use crate::proto::mesos::scheduler::event::Type as EventType;
 const DEFAULT_HEARTBEAT: f64 = 15.0;
 
 pub(crate) enum ReaderMsg {
-    Event(Box<MesosEvent>),
+    /// The events of one read, in order.
+    Events(Vec<MesosEvent>),
     /// The stream is over; this is why. Always the last message.
     End(DriverError),
 }
@@ -89,18 +90,19 @@ async fn read(
         };
         more_at_hand = !shared.pace().is_zero();
         decoder.push(&data);
-        loop {
+        let mut events = Vec::new();
+        let error = loop {
             let record = match decoder.next_record() {
                 Ok(Some(r)) => r,
-                Ok(None) => break,
-                Err(e) => return e,
+                Ok(None) => break None,
+                Err(e) => break Some(e),
             };
             // Only the driver's view is decoded here; the full event is decoded on demand.
             let ev = match codec::event_protobuf(record, settings.encoding)
                 .and_then(MesosEvent::from_protobuf)
             {
                 Ok(ev) => ev,
-                Err(e) => return e,
+                Err(e) => break Some(e),
             };
             if ev.event_type == EventType::Subscribed {
                 // Decoded in full on receipt (an undecodable SUBSCRIBED already failed above).
@@ -111,9 +113,14 @@ async fn read(
                     .and_then(|s| s.heartbeat_interval_seconds);
                 window = heartbeat_window(interval, settings.heartbeat_misses);
             }
-            if tx.send(ReaderMsg::Event(Box::new(ev))).is_err() {
-                return DriverError::Stopped;
-            }
+            events.push(ev);
+        };
+        // The events before a bad record still count.
+        if !events.is_empty() && tx.send(ReaderMsg::Events(events)).is_err() {
+            return DriverError::Stopped;
+        }
+        if let Some(e) = error {
+            return e;
         }
     }
 }

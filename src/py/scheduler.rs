@@ -7,6 +7,7 @@
 //! bytes)` to send in order, `outcomes` a list of `(task id, kind, detail, is_worker)`.
 
 use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
@@ -19,7 +20,8 @@ use crate::binpack::{Method, Packing, Problem};
 use crate::proto::mesos::scheduler::{event, Event};
 use crate::proto::mesos::{self as m};
 use crate::scheduler::{
-    Config, Heuristic, Output, Placer, SchedulerCore, Template, EXCEPTION, OUTCOME_LABEL,
+    Config, Heuristic, OutcomeKind, Output, Placer, SchedulerCore, Template, EXCEPTION,
+    OUTCOME_LABEL,
 };
 use crate::{Error, Result};
 
@@ -46,7 +48,9 @@ type Settled<'py> = (String, Bound<'py, PyBytes>, Option<Bound<'py, PyBytes>>);
 /// `settle_updates`' answer: ops, outcomes and a digest per event.
 type SettledOutput<'py> = (Bound<'py, PyList>, Bound<'py, PyList>, Vec<Settled<'py>>);
 
-fn encode(out: Output) -> Encoded {
+/// An output with its ops encoded; `launches`: with the "launched" outcomes (one per task
+/// placed, which a caller not logging them need not pay a Python tuple for).
+fn encode(out: Output, launches: bool) -> Encoded {
     Encoded {
         ops: out
             .ops
@@ -56,6 +60,7 @@ fn encode(out: Output) -> Encoded {
         outcomes: out
             .outcomes
             .into_iter()
+            .filter(|o| launches || o.kind != OutcomeKind::Launched)
             .map(|o| (o.task_id, o.kind.name(), o.detail, o.worker))
             .collect(),
     }
@@ -128,6 +133,8 @@ pub struct PySchedulerCore {
     start: Instant,
     /// TaskInfos that `submit_call` copies (pool calls with the pool's default settings).
     templates: Mutex<Vec<Arc<Template>>>,
+    /// Whether outputs include "launched" outcomes.
+    report_launches: AtomicBool,
 }
 
 /// Label of a Python task's status whose result travelled out of band (`satyr.payload=url`).
@@ -210,7 +217,8 @@ impl PySchedulerCore {
         heavy: bool,
         f: impl FnOnce(&mut SchedulerCore) -> Output + Send,
     ) -> PyResult<PyOutput<'py>> {
-        let encoded = self.with(py, heavy, |core| encode(f(core)))?;
+        let launches = self.report_launches.load(Ordering::Relaxed);
+        let encoded = self.with(py, heavy, |core| encode(f(core), launches))?;
         to_py(py, encoded)
     }
 }
@@ -326,6 +334,7 @@ impl PySchedulerCore {
             inner: Mutex::new(core),
             start: Instant::now(),
             templates: Mutex::new(Vec::new()),
+            report_launches: AtomicBool::new(true),
         })
     }
 
@@ -453,7 +462,7 @@ impl PySchedulerCore {
                 all.ops.extend(out.ops);
                 all.outcomes.extend(out.outcomes);
             }
-            Some(encode(all))
+            Some(encode(all, false)) // updates launch nothing
         })?;
         let Some(encoded) = applied else {
             return Ok(None);
@@ -603,7 +612,9 @@ impl PySchedulerCore {
         now: Option<f64>,
     ) -> PyResult<PyOutput<'py>> {
         let now = self.now(now)?;
-        let encoded = self.with(py, false, |core| core.kill(&task_id, now).map(encode))?;
+        let encoded = self.with(py, false, |core| {
+            core.kill(&task_id, now).map(|out| encode(out, true))
+        })?;
         match encoded {
             Some(e) => to_py(py, e),
             None => Err(PyKeyError::new_err(task_id)),
@@ -763,6 +774,17 @@ impl PySchedulerCore {
     #[getter]
     fn held_offers(&self, py: Python<'_>) -> PyResult<usize> {
         self.with(py, false, |core| core.held_offers())
+    }
+
+    /// Whether outputs include a "launched" outcome for every task placed (default True).
+    #[getter]
+    fn report_launches(&self) -> bool {
+        self.report_launches.load(Ordering::Relaxed)
+    }
+
+    #[setter]
+    fn set_report_launches(&self, value: bool) {
+        self.report_launches.store(value, Ordering::Relaxed);
     }
 
     /// Why worker mode gave up, or None.
