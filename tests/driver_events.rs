@@ -359,3 +359,46 @@ fn the_events_of_one_read_are_received_in_one_batch() {
     assert!(batch.iter().all(|e| e.name() == "UPDATE"));
     h.stop_blocking(true).unwrap();
 }
+
+#[test]
+fn paced_the_events_of_every_chunk_at_hand_are_received_in_one_batch() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let fm = rt.block_on(FakeMaster::start());
+    let (h, rx) = driver::start(config(&fm.url())).unwrap();
+    let s = rt.block_on(fm.next_stream());
+    s.send(&subscribed("fw-paced", 15.0));
+    assert_eq!(rx.recv_timeout(WAIT).unwrap().name(), "SUBSCRIBED");
+    h.set_pace(Duration::from_millis(300)).unwrap();
+    // After this one is read, the reader waits out the pace...
+    s.send(&update("t0", "a1", m::TaskState::TaskRunning, None));
+    assert_eq!(rx.recv_batch(100, WAIT).unwrap().len(), 1);
+    // ...while these come, each in a chunk of its own (as the master sends them).
+    for i in 1..=8 {
+        s.send(&update(
+            &format!("t{i}"),
+            "a1",
+            m::TaskState::TaskFinished,
+            None,
+        ));
+    }
+    let batch = rx.recv_batch(100, WAIT).unwrap();
+    let ids: Vec<String> = batch
+        .iter()
+        .map(|e| {
+            let DriverEvent::Mesos(e) = e else {
+                panic!("expected UPDATEs, got {}", e.name())
+            };
+            e.event()
+                .unwrap()
+                .update
+                .as_ref()
+                .unwrap()
+                .status
+                .task_id
+                .value
+                .clone()
+        })
+        .collect();
+    assert_eq!(ids, (1..=8).map(|i| format!("t{i}")).collect::<Vec<_>>());
+    h.stop_blocking(true).unwrap();
+}

@@ -57,6 +57,10 @@ fn heartbeat_window(interval: Option<f64>, misses: u32) -> Duration {
     Duration::try_from_secs_f64(secs * f64::from(misses.max(1))).unwrap_or(Duration::from_secs(75))
 }
 
+/// Paced, events handed over at the latest once this many are decoded (a stream that never
+/// pauses still flows).
+const MAX_HELD_EVENTS: usize = 1024;
+
 async fn read(
     pipe: &mut Pipeline,
     mut body: BodyLength,
@@ -69,13 +73,24 @@ async fn read(
     // Paced, the chunks already received are taken at once, then the reader waits the pace
     // out: unread, the next events wait in the socket and come in one read.
     let mut more_at_hand = false;
+    // The events decoded and not handed over yet: paced, those of every chunk at hand go
+    // together (the master sends each event in a chunk of its own), so each thread wakes
+    // once for them.
+    let mut events: Vec<MesosEvent> = Vec::new();
+    let hand_over = |events: &mut Vec<MesosEvent>| {
+        events.is_empty() || tx.send(ReaderMsg::Events(std::mem::take(events))).is_ok()
+    };
     loop {
         let wait = if more_at_hand { Duration::ZERO } else { window };
         let ended = |inside: bool| match inside {
             false => DriverError::StreamClosed,
             true => DriverError::Stream("stream ended inside a record".into()),
         };
-        let data = match tokio::time::timeout(wait, pipe.body_piece(&mut body)).await {
+        let piece = tokio::time::timeout(wait, pipe.body_piece(&mut body)).await;
+        if !matches!(piece, Ok(Ok(Some(_)))) && !hand_over(&mut events) {
+            return DriverError::Stopped;
+        }
+        let data = match piece {
             Err(_) if more_at_hand => {
                 more_at_hand = false;
                 pipe.hold_reads(true);
@@ -90,7 +105,6 @@ async fn read(
         };
         more_at_hand = !shared.pace().is_zero();
         decoder.push(&data);
-        let mut events = Vec::new();
         let error = loop {
             let record = match decoder.next_record() {
                 Ok(Some(r)) => r,
@@ -115,8 +129,9 @@ async fn read(
             }
             events.push(ev);
         };
-        // The events before a bad record still count.
-        if !events.is_empty() && tx.send(ReaderMsg::Events(events)).is_err() {
+        // Unpaced, each chunk's events go at once; the events before a bad record still count.
+        let full = events.len() >= MAX_HELD_EVENTS;
+        if (error.is_some() || !more_at_hand || full) && !hand_over(&mut events) {
             return DriverError::Stopped;
         }
         if let Some(e) = error {
