@@ -1,9 +1,10 @@
 //! The calls connection: one keep-alive connection per subscription, calls sent in the order
 //! made (the master processes a connection's calls in order; a pool could reorder ACCEPT and
 //! KILL). Calls queued together are pipelined ([`super::pipeline`]): one write, their responses
-//! read in order. When the event stream is paced (a burst's events are read together), an
-//! implicit acknowledgement waits up to [`ACK_LINGER`] for the others of its burst: nobody
-//! waits for its answer. Responses that mean the subscription is gone are reported to the actor.
+//! read in order. When the event stream is paced, the reader hands a burst's events over
+//! together and the actor queues their implicit acknowledgements together: they go out in
+//! one write, and their answers are read after the pace. Responses that mean the subscription
+//! is gone are reported to the actor.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -12,7 +13,6 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
-use tokio::time::Instant;
 
 use super::error::DriverError;
 use super::http::Connector;
@@ -29,8 +29,8 @@ pub(crate) struct Job {
 }
 
 impl Job {
-    /// An acknowledgement the driver sends on its own: no one waits for it, and the agent
-    /// resends a status still unacknowledged after 10 s, so it can wait for company.
+    /// An acknowledgement the driver sends on its own: no one waits for it (the agent resends
+    /// a status still unacknowledged after 10 s), so its answer can be read later.
     fn lingers(&self) -> bool {
         self.reply.is_none() && self.what == "ACKNOWLEDGE"
     }
@@ -42,8 +42,6 @@ pub(crate) struct Lost {
     pub redirect: Option<Endpoint>,
 }
 
-/// How long, at most, an implicit acknowledgement waits for the others of its burst.
-const ACK_LINGER: Duration = Duration::from_millis(1);
 /// Calls pipelined at most in one write.
 const MAX_BATCH: usize = 128;
 
@@ -84,9 +82,8 @@ pub(crate) fn spawn(
             };
             let Some(job) = job else { break };
             let mut batch = VecDeque::from([job]);
-            let pace = shared.pace();
-            gather(&mut jobs, &mut batch, pace.min(ACK_LINGER)).await;
-            let defer = !pace.is_zero() && batch.iter().all(Job::lingers);
+            gather(&mut jobs, &mut batch);
+            let defer = !shared.pace().is_zero() && batch.iter().all(Job::lingers);
             unread = caller.send(&mut conn, batch, defer).await;
         }
     })
@@ -106,28 +103,13 @@ fn hold_reads(conn: &Option<Pipeline>, held: bool) {
     }
 }
 
-/// Adds the calls queued behind the first, waiting up to `linger` for more while every call so
-/// far is an implicit acknowledgement.
-async fn gather(
-    jobs: &mut mpsc::UnboundedReceiver<Job>,
-    batch: &mut VecDeque<Job>,
-    linger: Duration,
-) {
-    let deadline = Instant::now() + linger;
-    let mut linger = !linger.is_zero() && batch.iter().all(Job::lingers);
+/// Adds the calls queued behind the first (up to [`MAX_BATCH`] in all).
+fn gather(jobs: &mut mpsc::UnboundedReceiver<Job>, batch: &mut VecDeque<Job>) {
     while batch.len() < MAX_BATCH {
-        let job = match jobs.try_recv() {
-            Ok(job) => job,
-            Err(mpsc::error::TryRecvError::Empty) if linger => {
-                match tokio::time::timeout_at(deadline, jobs.recv()).await {
-                    Ok(Some(job)) => job,
-                    _ => return,
-                }
-            }
+        match jobs.try_recv() {
+            Ok(job) => batch.push_back(job),
             Err(_) => return,
-        };
-        linger &= job.lingers();
-        batch.push_back(job);
+        }
     }
 }
 
@@ -605,34 +587,22 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn acknowledgements_wait_for_company_and_other_calls_do_not() {
-        let ack = |reply| Job {
+    #[test]
+    fn calls_queued_together_go_together_up_to_the_batch_limit() {
+        let job = || Job {
             body: Bytes::new(),
             what: "ACKNOWLEDGE",
-            reply,
+            reply: None,
         };
-        let (late, mut rx) = mpsc::unbounded_channel();
-        let mut batch = VecDeque::from([ack(None)]);
-        tokio::spawn(async move {
-            tokio::task::yield_now().await;
-            late.send(ack(None)).unwrap();
-            // Dropped: the channel closes, which ends the linger.
-        });
-        gather(&mut rx, &mut batch, PATIENCE).await;
-        assert_eq!(
-            batch.len(),
-            2,
-            "the acknowledgement sent meanwhile joins the batch"
-        );
         let (tx, mut rx) = mpsc::unbounded_channel();
-        // A call someone waits for does not linger: gathering ends at once with what is queued.
-        let (reply, _) = oneshot::channel();
-        let mut batch = VecDeque::from([ack(Some(reply))]);
-        tx.send(ack(None)).unwrap();
-        let started = tokio::time::Instant::now();
-        gather(&mut rx, &mut batch, PATIENCE).await;
-        assert_eq!(batch.len(), 2);
-        assert!(started.elapsed() < PATIENCE);
+        for _ in 0..MAX_BATCH + 5 {
+            tx.send(job()).unwrap();
+        }
+        let mut batch = VecDeque::from([job()]);
+        gather(&mut rx, &mut batch);
+        assert_eq!(batch.len(), MAX_BATCH);
+        let mut rest = VecDeque::new();
+        gather(&mut rx, &mut rest);
+        assert_eq!(rest.len(), 6, "the rest wait for the next batch");
     }
 }
