@@ -287,6 +287,11 @@ def interrupt_thread(ident: int, exc: type[BaseException]) -> bool:
     """Raises ``exc`` in the thread ``ident`` at its next Python bytecode; False if no such
     thread."""
 
+def retain_freed_memory(limit: int) -> bool:
+    """Makes this process's C allocator keep up to ``limit`` bytes of freed memory for reuse
+    (glibc: one arena, big blocks from the heap); False for 0 or another C library. Call it
+    before threads start; ValueError if ``limit`` is more than glibc takes."""
+
 def payload_serve(data: bytes, host: str) -> str:
     """Serves ``data`` from this process at an unguessable URL on ``host``."""
 

@@ -45,6 +45,7 @@ pub mod error;
 pub mod events;
 mod guard;
 pub mod handle;
+pub mod memory;
 pub mod payload;
 
 pub use env::ExecutorEnv;
