@@ -1,5 +1,6 @@
 """``concurrent.futures`` on Mesos: :class:`MesosPoolExecutor` runs each call as a Mesos task
-(a :class:`~satyr.messages.PythonTask`) and returns standard ``concurrent.futures.Future``\\ s::
+(a :class:`~satyr.messages.PythonTask`) and returns standard ``concurrent.futures.Future``\\ s
+(of a subclass that makes its condition only when a thread waits: see ``_future``)::
 
     with MesosPoolExecutor(name='futures-pool') as executor:
         future = executor.submit(mul, 3, 5)            # or submit(mul, args=[3, 5])
@@ -16,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from satyr.apis._future import LazyFuture
 from satyr.apis._progress import Progress
 from satyr.apis._runner import TASK_OPTIONS, Framework, check_options, chunks, run_chunk
 from satyr.apis._worker import InitializerError
@@ -196,7 +198,7 @@ class MesosPoolExecutor(concurrent.futures.Executor):
         kwargs: Mapping[str, Any],
         options: Mapping[str, Any],
     ) -> concurrent.futures.Future[Any]:
-        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        future = LazyFuture()
         result = FutureResult(future)
         with self._shutdown_lock:
             if self._shutdown:
