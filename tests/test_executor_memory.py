@@ -10,7 +10,9 @@ import pytest
 from satyr import executor
 
 # A thread receives 64 MiB, touches it and frees it, as a worker's inbox does with a big
-# argument; the process then reports how much of it is still resident.
+# argument, while a small block allocated after it stays (so the heap cannot shrink from the
+# top); the process reports how much of it is still resident, then again once it has given
+# freed memory back.
 _PROBE = """
 import os, sys, threading
 from satyr import _satyr
@@ -20,18 +22,22 @@ def resident():
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * page
 before = resident()
+kept = []
 def receive():
     block = bytearray(64 << 20)
     block[::4096] = b"x" * len(range(0, len(block), 4096))
+    kept.append(bytearray(4000))
     del block
 worker = threading.Thread(target=receive)
 worker.start()
 worker.join()
-print(applied, (resident() - before) >> 20)
+held = (resident() - before) >> 20
+released = _satyr.release_freed_memory()
+print(applied, held, released, (resident() - before) >> 20)
 """
 
 
-def _probe(limit: int) -> tuple[bool, int]:
+def _probe(limit: int) -> tuple[bool, int, int]:
     out = subprocess.run(
         [sys.executable, "-c", _PROBE, str(limit)],
         capture_output=True,
@@ -39,17 +45,18 @@ def _probe(limit: int) -> tuple[bool, int]:
         timeout=60,
         check=True,
     ).stdout.split()
-    return out[0] == "True", int(out[1])
+    return out[0] == "True", int(out[1]), int(out[3])
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator, /proc")
-def test_freed_memory_is_kept_for_reuse_only_when_asked() -> None:
-    applied, kept_mib = _probe(256 << 20)
+def test_freed_memory_is_kept_for_reuse_only_when_asked_and_given_back() -> None:
+    applied, held_mib, after_release_mib = _probe(256 << 20)
     assert applied
-    assert kept_mib >= 60, f"only {kept_mib} MiB of the freed 64 MiB stayed resident"
-    applied, kept_mib = _probe(0)
+    assert held_mib >= 60, f"only {held_mib} MiB of the freed 64 MiB stayed resident"
+    assert after_release_mib < 16, f"{after_release_mib} MiB stayed after release_freed_memory"
+    applied, held_mib, _ = _probe(0)
     assert not applied
-    assert kept_mib < 16, f"{kept_mib} MiB stayed resident with the default allocator"
+    assert held_mib < 16, f"{held_mib} MiB stayed resident with the default allocator"
 
 
 def test_a_limit_beyond_the_allocator_is_a_value_error() -> None:

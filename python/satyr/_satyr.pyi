@@ -292,6 +292,10 @@ def retain_freed_memory(limit: int) -> bool:
     (glibc: one arena, big blocks from the heap); False for 0 or another C library. Call it
     before threads start; ValueError if ``limit`` is more than glibc takes."""
 
+def release_freed_memory() -> bool:
+    """Gives the freed memory the C allocator keeps back to the system (for a worker gone
+    idle); whether any was released."""
+
 def payload_serve(data: bytes, host: str) -> str:
     """Serves ``data`` from this process at an unguessable URL on ``host``."""
 

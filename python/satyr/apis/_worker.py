@@ -16,12 +16,15 @@ from typing import Any
 
 import cloudpickle
 
-from satyr._satyr import SatyrError
+from satyr._satyr import SatyrError, release_freed_memory
 from satyr.apis import _wire
 from satyr.messages import ResultNotPicklableError
 
 #: Seconds of calls run before their results are sent (at least one call each time).
 REPLY_AFTER = 0.002
+#: Seconds without calls after which a worker gives the memory its calls freed back to the
+#: system (satyr-executor keeps it for the next big argument while calls keep coming).
+RELEASE_AFTER = 1.0
 
 
 class InitializerError(SatyrError):
@@ -152,19 +155,38 @@ def serve(
         ran = 0
         replies: list[tuple[int, bool, _wire.Pickled, float]] = []
         began = 0.0
+        holding = False  # calls ran since the freed memory was last given back
+        rest = False  # memory given back: what is left of the idle timeout
         while True:
             # Calls are taken one at a time (the pool may take back those still waiting here);
             # short ones are answered in batches, long ones one by one.
-            call, ended = inbox.next_call(0.0 if replies else idle_timeout)
+            if replies:
+                wait = 0.0
+            elif holding:
+                wait = min(RELEASE_AFTER, idle_timeout)
+            elif rest:
+                wait = max(0.0, idle_timeout - RELEASE_AFTER)
+            else:
+                wait = idle_timeout
+            call, ended = inbox.next_call(wait)
             if call is None:
                 if replies:
                     if not inbox.send(replies):
                         return ran
                     replies = []
                     continue
-                if ended or inbox.leave_if_idle():
+                if ended:
+                    return ran
+                if holding:
+                    holding = False
+                    release_freed_memory()
+                    if idle_timeout > wait:
+                        rest = True
+                        continue
+                if inbox.leave_if_idle():
                     return ran
                 continue
+            holding, rest = True, False
             if not replies:
                 began = time.perf_counter()
             started = time.perf_counter()

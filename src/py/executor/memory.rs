@@ -1,4 +1,4 @@
-//! `retain_freed_memory`: satyr-executor keeps freed memory for the next call (see
+//! `retain_freed_memory`, `release_freed_memory`: satyr-executor keeps freed memory for the next call (see
 //! `crate::executor::memory`).
 
 use pyo3::exceptions::PyValueError;
@@ -10,4 +10,11 @@ use pyo3::prelude::*;
 #[pyfunction]
 pub fn retain_freed_memory(limit: usize) -> PyResult<bool> {
     crate::executor::memory::retain_freed_memory(limit).map_err(PyValueError::new_err)
+}
+
+/// Gives the freed memory kept back to the system (for a worker gone idle); returns whether
+/// any was released.
+#[pyfunction]
+pub fn release_freed_memory() -> bool {
+    crate::executor::memory::release_freed_memory()
 }
