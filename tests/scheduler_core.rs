@@ -546,3 +546,94 @@ fn every_task_ends_exactly_once_whatever_arrives() {
         assert_eq!(total as usize, world.ended.len(), "seed {seed}");
     }
 }
+
+fn reserved(name: &str, v: f64, principal: Option<&str>) -> m::Resource {
+    let kind = if principal.is_some() {
+        m::resource::reservation_info::Type::Dynamic
+    } else {
+        m::resource::reservation_info::Type::Static
+    };
+    m::Resource {
+        reservations: vec![m::resource::ReservationInfo {
+            r#type: Some(kind as i32),
+            role: Some("r".into()),
+            principal: principal.map(Into::into),
+            ..Default::default()
+        }],
+        allocation_info: Some(m::resource::AllocationInfo {
+            role: Some("r".into()),
+        }),
+        ..scalar(name, v)
+    }
+}
+
+/// Template copies reuse, in a bin, what the copy before them found while it is all still
+/// there. That must launch exactly what finding it afresh launches (plain TaskInfos), also when
+/// a demand spills from one reservation into another and when a reservation runs out.
+#[test]
+fn template_copies_take_the_same_resources_as_tasks_found_one_by_one() {
+    let mut demand = vec![scalar("cpus", 0.01), scalar("mem", 8.0)];
+    for r in &mut demand {
+        #[allow(deprecated)] // the legacy form: a bare role, served by any reservation for it
+        {
+            r.role = Some("r".into());
+        }
+    }
+    let info = |id: &str| m::TaskInfo {
+        resources: demand.clone(),
+        ..task(id, 0.0, 0.0)
+    };
+    let the_offer = m::Offer {
+        resources: vec![
+            reserved("cpus", 0.025, None),
+            reserved("cpus", 1.0, Some("ops")),
+            reserved("mem", 1024.0, None),
+        ],
+        ..offer("o1", "a1", 0.0, 0.0)
+    };
+    let launched = |core: &mut SchedulerCore| -> Vec<(String, Vec<m::Resource>)> {
+        core.subscribed(0);
+        let out = core.offers(vec![the_offer.clone()], 1);
+        let mut all = Vec::new();
+        for op in out.ops {
+            if let Op::Launch { tasks, .. } = op {
+                for t in tasks {
+                    let t = match t {
+                        LaunchInfo::Encoded(bytes) => {
+                            <m::TaskInfo as prost::Message>::decode(&bytes[..]).unwrap()
+                        }
+                        LaunchInfo::Decoded(info) => *info,
+                    };
+                    all.push((t.task_id.value, t.resources));
+                }
+            }
+        }
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        all
+    };
+    let template = std::sync::Arc::new(_satyr::scheduler::Template::new(info("t")).unwrap());
+    let mut copies = SchedulerCore::new(Config::default()).unwrap();
+    let mut plain = SchedulerCore::new(Config::default()).unwrap();
+    for i in 0..8 {
+        let id = format!("task-{i}");
+        copies
+            .submit_copy(&template, id.clone(), &id, b"", None, None)
+            .unwrap();
+        plain
+            .submit(
+                m::TaskInfo {
+                    name: id.clone(),
+                    ..info(&id)
+                },
+                None,
+            )
+            .unwrap();
+    }
+    let (copied, found) = (launched(&mut copies), launched(&mut plain));
+    assert_eq!(copied.len(), 8, "{copied:?}");
+    assert_eq!(copied, found);
+    // The spill really happened: one task takes cpus from both reservations.
+    assert!(found
+        .iter()
+        .any(|(_, r)| r.iter().filter(|r| r.name == "cpus").count() == 2));
+}

@@ -222,6 +222,29 @@ impl<E: Clone> Resources<E> {
         Ok(out)
     }
 
+    /// `self -= other`, in place (see [`Resources::sub`]); on an error `self` is unchanged.
+    pub fn sub_assign<F>(&mut self, other: &Resources<F>) -> Result<()> {
+        // Checked first, so that an error leaves nothing half subtracted.
+        let mut lefts = Vec::with_capacity(other.entries.len());
+        for entry in &other.entries {
+            let Some(i) = self.find_same(entry)? else {
+                let zero = Value::zero(entry.value.kind());
+                return Err(below_zero(&entry.key, &zero, &entry.value));
+            };
+            // A key is at most once in a normalized collection: each index comes up once.
+            let have = &self.entries[i].value;
+            let left = have
+                .checked_sub(&entry.value)
+                .ok_or_else(|| below_zero(&entry.key, have, &entry.value))?;
+            lefts.push((i, left));
+        }
+        for (i, left) in lefts {
+            self.entries[i].value = left;
+        }
+        self.entries.retain(|r| !r.value.is_zero());
+        Ok(())
+    }
+
     /// The entries for which `keep` is true (e.g. those of one role).
     pub fn filter(&self, mut keep: impl FnMut(&Resource<E>) -> bool) -> Resources<E> {
         Resources {

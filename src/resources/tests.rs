@@ -105,6 +105,34 @@ fn sub_keeps_the_left_metadata_and_drops_what_reaches_zero() {
 }
 
 #[test]
+fn sub_assign_is_sub_in_place_and_an_error_changes_nothing() {
+    let offer = Resources::from_entries([
+        tagged(scalar("cpus", 1.0), "offer-cpus"),
+        tagged(scalar("mem", 128.0), "offer-mem"),
+        tagged(
+            Resource::ranges("ports", [(31000, 31009)]).unwrap(),
+            "offer-ports",
+        ),
+    ])
+    .unwrap();
+    let want = Resources::from_entries([
+        tagged(scalar("cpus", 0.1), "task"),
+        tagged(scalar("mem", 128.0), "task"),
+        tagged(Resource::ranges("ports", [(31000, 31000)]).unwrap(), "task"),
+    ])
+    .unwrap();
+    let mut rest = offer.clone();
+    rest.sub_assign(&want).unwrap();
+    assert_eq!(rest, offer.sub(&want).unwrap());
+    // The first entry fits, the second does not: nothing is subtracted.
+    let too_much = res(vec![scalar("cpus", 0.5), scalar("mem", 64.0)]);
+    let before = rest.clone();
+    let err = rest.sub_assign(&too_much).unwrap_err();
+    assert_eq!(err.to_string(), "cannot subtract mem 64 from 0: 64 short");
+    assert_eq!(rest, before);
+}
+
+#[test]
 fn sub_below_zero_names_the_resource_and_amounts() {
     let offer = res(vec![scalar("cpus", 1.0), scalar("mem", 64.0)]);
     let err = offer.sub(&task()).unwrap_err();

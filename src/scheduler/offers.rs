@@ -86,6 +86,18 @@ pub struct Bin {
     pub running: HashSet<String>,
     /// Tasks placed this round, ready to launch.
     pub tasks: Vec<LaunchInfo>,
+    /// Per demand class, what its last template copy took here and its launch encoding.
+    pub echoes: Vec<Echo>,
+}
+
+/// The entries found in a bin for a demand class and their encoding as a launch's resources
+/// field. Copies of the class take the same entries while they are still there, as finding
+/// them again would (see `placement::take`): no search, no echo, no encoding per copy.
+#[derive(Debug)]
+pub struct Echo {
+    pub class: usize,
+    pub got: Resources<usize>,
+    pub field: Vec<u8>,
 }
 
 impl Offers {
@@ -223,6 +235,7 @@ impl Offers {
                         vector: Vec::new(),
                         running: HashSet::new(),
                         tasks: Vec::new(),
+                        echoes: Vec::new(),
                     });
                     entries.push(Vec::new());
                     bins.len() - 1

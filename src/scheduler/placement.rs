@@ -3,14 +3,16 @@
 //! exactly against what is left of its bin (roles, reservations, ports) and takes concrete
 //! offered entries, which are echoed into its TaskInfo.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::config::Heuristic;
 use super::convert;
 use super::decisions::LaunchInfo;
-use super::offers::{Agent, Bin, Executor};
+use super::offers::{Agent, Bin, Echo, Executor};
 use super::queue::{Candidate, Queue};
 use super::task::{Serial, Slot, Task};
+use super::template::Template;
 use super::FastMap;
 use crate::binpack::{self, portfolio, Packing, Problem, Vectors, Weights};
 use crate::resources::{find, Resources};
@@ -102,6 +104,17 @@ fn problem(candidates: &[Candidate], queue: &Queue, bins: &[Bin], dims: usize) -
     )
 }
 
+/// Whether `remaining` still holds every entry of `got` (same key, same offered source, at
+/// least as much): then finding the same demand again would take `got` again, since which
+/// entries serve a demand first depends only on their keys and order.
+fn still_there(got: &Resources<usize>, remaining: &Resources<usize>) -> bool {
+    got.iter().all(|piece| {
+        remaining
+            .iter()
+            .any(|r| r.extra == piece.extra && r.key == piece.key && piece.value.fits_in(&r.value))
+    })
+}
+
 /// Runs one round: `placer` proposes, `fallback` stands in when it fails.
 #[allow(clippy::too_many_arguments)]
 pub fn round(
@@ -166,7 +179,7 @@ pub fn round(
                 continue;
             }
             let agent = agents.get_mut(&bins[b].agent_id.value);
-            match take(&mut bins[b], task, &class.demand, agent, now) {
+            match take(&mut bins[b], task, c.class, &class.demand, agent, now) {
                 Some((info, slot)) => {
                     for (m, v) in bins[b].vector.iter_mut().zip(&class.vector) {
                         *m = (*m - v).max(0);
@@ -199,6 +212,7 @@ pub fn round(
 fn take(
     bin: &mut Bin,
     task: &Task,
+    class: usize,
     demand: &Resources,
     agent: Option<&mut Agent>,
     now: u64,
@@ -230,7 +244,7 @@ fn take(
         let id = executor_id.as_ref().unwrap_or(&e.executor_id.value);
         let known = agent.as_ref().and_then(|a| a.executors.get(id));
         if let Some(known) = known {
-            executor_resources = Some(known.resources.clone());
+            executor_resources = Some(Cow::Borrowed(&known.resources[..]));
             if !bin.running.contains(id) {
                 // Launched by us but not listed by this offer: it may have just exited,
                 // and the master would then take its resources from this offer again.
@@ -246,40 +260,65 @@ fn take(
             after_executor = Some(bin.remaining.sub(&got).ok()?);
             let echoed = convert::echo_all(&got, &bin.sources);
             new_executor = Some((id.clone(), echoed.clone()));
-            executor_resources = Some(echoed);
+            executor_resources = Some(Cow::Owned(echoed));
         }
     }
     let remaining = after_executor.as_ref().unwrap_or(&bin.remaining);
-    let got = find(remaining, demand).ok()??;
-    let resources = convert::echo_all(&got, &bin.sources);
-    let launch = match &task.template {
-        Some(template) => LaunchInfo::Encoded(template.launch(
-            &task.encoded,
-            &bin.agent_id,
-            &resources,
-            executor_id.as_deref(),
-            executor_resources.as_deref(),
-        )),
+    let found;
+    let (launch, got) = match &task.template {
+        Some(template) => {
+            let memo = bin
+                .echoes
+                .iter()
+                .position(|e| e.class == class && still_there(&e.got, remaining));
+            let i = match memo {
+                Some(i) => i,
+                None => {
+                    let got = find(remaining, demand).ok()??;
+                    let field = Template::encode_resources(&convert::echo_all(&got, &bin.sources));
+                    bin.echoes.retain(|e| e.class != class);
+                    bin.echoes.push(Echo { class, got, field });
+                    bin.echoes.len() - 1
+                }
+            };
+            let echo = &bin.echoes[i];
+            let launch = template.launch_encoded(
+                &task.encoded,
+                &bin.agent_id,
+                &echo.field,
+                executor_id.as_deref(),
+                executor_resources.as_deref(),
+            );
+            (LaunchInfo::Encoded(launch), &echo.got)
+        }
         None => {
+            found = find(remaining, demand).ok()??;
             // Decoded only once it fits (most proposals do, but not all).
             let mut info = match decoded {
                 Some(info) => info,
                 None => task.info()?,
             };
-            info.resources = resources;
+            info.resources = convert::echo_all(&found, &bin.sources);
             info.agent_id = bin.agent_id.clone();
             if let Some(e) = info.executor.as_mut() {
                 if let Some(id) = executor_id {
                     e.executor_id.value = id;
                 }
                 if let Some(r) = executor_resources {
-                    e.resources = r;
+                    e.resources = r.into_owned();
                 }
             }
-            LaunchInfo::Decoded(info)
+            (LaunchInfo::Decoded(info), &found)
         }
     };
-    bin.remaining = remaining.sub(&got).ok()?;
+    // In place: a copy of the offer's resources per task cost more than the rest of it.
+    match after_executor {
+        Some(mut left) => {
+            left.sub_assign(got).ok()?;
+            bin.remaining = left;
+        }
+        None => bin.remaining.sub_assign(got).ok()?,
+    }
     let mut agent = agent;
     if let Some(id) = unlisted {
         // Set aside once per offer, not once per task.

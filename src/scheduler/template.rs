@@ -77,14 +77,41 @@ impl Template {
         executor_id: Option<&str>,
         executor_resources: Option<&[Resource]>,
     ) -> Vec<u8> {
-        let own = copy.get(self.encoded.len()..).unwrap_or_default();
-        let mut out = Vec::with_capacity(self.bare.len() + own.len() + 64 * (resources.len() + 2));
-        out.extend_from_slice(&self.bare);
-        out.extend_from_slice(own); // name, task_id and data
-        put_message(3, agent_id, &mut out);
+        self.launch_encoded(
+            copy,
+            agent_id,
+            &Self::encode_resources(resources),
+            executor_id,
+            executor_resources,
+        )
+    }
+
+    /// The task resources field of a launch, encoded: what [`Template::launch_encoded`] takes
+    /// (the same resources launch many copies; they are encoded once).
+    pub fn encode_resources(resources: &[Resource]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(64 * resources.len());
         for r in resources {
             put_message(4, r, &mut out);
         }
+        out
+    }
+
+    /// [`Template::launch`] with the task resources already encoded
+    /// ([`Template::encode_resources`]).
+    pub fn launch_encoded(
+        &self,
+        copy: &[u8],
+        agent_id: &AgentId,
+        resources: &[u8],
+        executor_id: Option<&str>,
+        executor_resources: Option<&[Resource]>,
+    ) -> Vec<u8> {
+        let own = copy.get(self.encoded.len()..).unwrap_or_default();
+        let mut out = Vec::with_capacity(self.bare.len() + own.len() + resources.len() + 160);
+        out.extend_from_slice(&self.bare);
+        out.extend_from_slice(own); // name, task_id and data
+        put_message(3, agent_id, &mut out);
+        out.extend_from_slice(resources);
         if let Some(e) = &self.info.executor {
             // An ExecutorInfo of only these fields, merged into the template's when decoded:
             // a message field met twice is merged, not replaced.
