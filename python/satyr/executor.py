@@ -46,6 +46,7 @@ from satyr.messages import (
     PythonTask,
     PythonTaskStatus,
     ResultNotPicklableError,
+    env_bytes,
 )
 from satyr.proxies.messages import (
     ExecutorEvent,
@@ -530,16 +531,7 @@ def load_executor(spec: str) -> Executor:
 
 def retained_memory() -> int:
     """Bytes of freed memory the executor keeps for reuse (``SATYR_EXECUTOR_RETAINED_MEMORY``)."""
-    text = os.environ.get(RETAINED_MEMORY_ENV, "").strip()
-    if not text:
-        return DEFAULT_RETAINED_MEMORY
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValueError(f"{RETAINED_MEMORY_ENV} must be a number of bytes, not {text!r}") from None
-    if value < 0:
-        raise ValueError(f"{RETAINED_MEMORY_ENV} must be >= 0, not {value}")
-    return value
+    return env_bytes(RETAINED_MEMORY_ENV, DEFAULT_RETAINED_MEMORY)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -65,18 +65,24 @@ FETCH_TIMEOUT = 600.0
 _MAX_MESSAGE = 4000
 
 
-def payload_threshold() -> int:
-    """Largest pickled payload sent inline in ``data`` (``SATYR_PAYLOAD_THRESHOLD``, bytes)."""
-    text = os.environ.get(THRESHOLD_ENV, "").strip()
+def env_bytes(name: str, default: int) -> int:
+    """The environment variable ``name`` as a number of bytes (``default`` when unset or
+    empty); ValueError naming it when it is not a whole number >= 0."""
+    text = os.environ.get(name, "").strip()
     if not text:
-        return 1 << 20
+        return default
     try:
         value = int(text)
     except ValueError:
-        raise ValueError(f"{THRESHOLD_ENV} must be a number of bytes, not {text!r}") from None
+        raise ValueError(f"{name} must be a number of bytes, not {text!r}") from None
     if value < 0:
-        raise ValueError(f"{THRESHOLD_ENV} must be >= 0, not {value}")
+        raise ValueError(f"{name} must be >= 0, not {value}")
     return value
+
+
+def payload_threshold() -> int:
+    """Largest pickled payload sent inline in ``data`` (``SATYR_PAYLOAD_THRESHOLD``, bytes)."""
+    return env_bytes(THRESHOLD_ENV, 1 << 20)
 
 
 def payload_host() -> str:

@@ -204,21 +204,7 @@ impl<E: Clone> Resources<E> {
     /// the resource and both amounts); entries that reach zero disappear.
     pub fn sub<F>(&self, other: &Resources<F>) -> Result<Resources<E>> {
         let mut out = self.clone();
-        for entry in &other.entries {
-            let Some(i) = out.find_same(entry)? else {
-                let zero = Value::zero(entry.value.kind());
-                return Err(below_zero(&entry.key, &zero, &entry.value));
-            };
-            let have = &out.entries[i].value;
-            let left = have
-                .checked_sub(&entry.value)
-                .ok_or_else(|| below_zero(&entry.key, have, &entry.value))?;
-            if left.is_zero() {
-                out.entries.remove(i);
-            } else {
-                out.entries[i].value = left;
-            }
-        }
+        out.sub_assign(other)?;
         Ok(out)
     }
 

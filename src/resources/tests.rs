@@ -81,8 +81,8 @@ fn add_is_per_key_and_keeps_roles_apart() {
     assert_eq!(sum.scalar_total("cpus"), Quantity::from_f64(7.5).unwrap());
 }
 
-#[test]
-fn sub_keeps_the_left_metadata_and_drops_what_reaches_zero() {
+/// An offer and a task's demand, each entry tagged with where it came from.
+fn tagged_offer_and_task() -> (Resources<&'static str>, Resources<&'static str>) {
     let offer = Resources::from_entries([
         tagged(scalar("cpus", 1.0), "offer-cpus"),
         tagged(scalar("mem", 128.0), "offer-mem"),
@@ -98,6 +98,12 @@ fn sub_keeps_the_left_metadata_and_drops_what_reaches_zero() {
         tagged(Resource::ranges("ports", [(31000, 31000)]).unwrap(), "task"),
     ])
     .unwrap();
+    (offer, want)
+}
+
+#[test]
+fn sub_keeps_the_left_metadata_and_drops_what_reaches_zero() {
+    let (offer, want) = tagged_offer_and_task();
     let rest = offer.sub(&want).unwrap();
     assert_eq!(rest.to_string(), "cpus:0.9; ports:[31001-31009]");
     let extras: Vec<_> = rest.iter().map(|e| e.extra).collect();
@@ -106,21 +112,7 @@ fn sub_keeps_the_left_metadata_and_drops_what_reaches_zero() {
 
 #[test]
 fn sub_assign_is_sub_in_place_and_an_error_changes_nothing() {
-    let offer = Resources::from_entries([
-        tagged(scalar("cpus", 1.0), "offer-cpus"),
-        tagged(scalar("mem", 128.0), "offer-mem"),
-        tagged(
-            Resource::ranges("ports", [(31000, 31009)]).unwrap(),
-            "offer-ports",
-        ),
-    ])
-    .unwrap();
-    let want = Resources::from_entries([
-        tagged(scalar("cpus", 0.1), "task"),
-        tagged(scalar("mem", 128.0), "task"),
-        tagged(Resource::ranges("ports", [(31000, 31000)]).unwrap(), "task"),
-    ])
-    .unwrap();
+    let (offer, want) = tagged_offer_and_task();
     let mut rest = offer.clone();
     rest.sub_assign(&want).unwrap();
     assert_eq!(rest, offer.sub(&want).unwrap());
